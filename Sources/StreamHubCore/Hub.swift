@@ -1,0 +1,205 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// The hub on one node: viewers by stream, their state, admission and publishing.
+///
+/// Publishing encodes each message once and hands every event loop one ``Delivery``; the loops
+/// write it to their viewers. No actor and no per-viewer task sits on the broadcast path.
+public final class Hub: Sendable {
+    public let configuration: HubConfiguration
+    let logger: Logger
+    let observer: any HubObserver
+    let encoder: MessageEncoder
+
+    private let directory = Mutex(StreamDirectory())
+    private let fanouts: [LoopFanout]
+    /// Viewer slots taken, counted from admission until the socket closes.
+    private let openConnections = Atomic<Int>(0)
+    private let isDraining = Atomic<Bool>(false)
+
+    /// - Parameters:
+    ///   - configuration: Limits and timings.
+    ///   - eventLoopGroup: The group whose loops own the viewer channels.
+    ///   - logger: Hub-wide logger; per-connection events are logged at debug.
+    ///   - observer: Receives counts and timings for metrics.
+    public init(
+        configuration: HubConfiguration,
+        eventLoopGroup: any EventLoopGroup,
+        logger: Logger,
+        observer: any HubObserver = NoHubObserver()
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.observer = observer
+        self.encoder = MessageEncoder(allocator: ByteBufferAllocator())
+        var fanouts: [LoopFanout] = []
+        for loop in eventLoopGroup.makeIterator() { fanouts.append(LoopFanout(eventLoop: loop)) }
+        self.fanouts = fanouts
+    }
+
+    // MARK: Viewers
+
+    /// Open viewer connections, including upgrades in progress.
+    public var connections: Int { openConnections.load(ordering: .relaxed) }
+
+    /// Why a viewer could not connect now, or `nil` when it could.
+    public func rejection(streamID: String, origin: String?) -> ViewerRejection? {
+        guard StreamID(streamID) != nil else { return .badRequest }
+        guard configuration.allowedOrigins.allows(origin) else { return .origin }
+        if isDraining.load(ordering: .relaxed) { return .draining }
+        if connections >= configuration.maxConnections { return .limit }
+        return nil
+    }
+
+    /// Takes a connection slot for `channel` until it closes, or says why not.
+    public func admit(streamID rawID: String, origin: String?, channel: any Channel) -> Result<StreamID, ViewerRejection> {
+        if let rejection = rejection(streamID: rawID, origin: origin) { return .failure(rejection) }
+        guard let streamID = StreamID(rawID) else { return .failure(.badRequest) }
+        let (taken, _) = openConnections.add(1, ordering: .relaxed)
+        guard taken <= configuration.maxConnections else {
+            openConnections.subtract(1, ordering: .relaxed)
+            return .failure(.limit)
+        }
+        channel.closeFuture.whenComplete { _ in self.openConnections.subtract(1, ordering: .relaxed) }
+        return .success(streamID)
+    }
+
+    /// Turns an upgraded channel into a viewer of `streamID`; call on the channel's event loop.
+    ///
+    /// Drops the frame encoder (the hub writes ready-made frames), shrinks the receive buffer to
+    /// 256 bytes, sets the write-buffer high water mark to ``HubConfiguration/maxQueuedBytes`` and
+    /// adds the viewer's handler, which sends `stream_state` at once.
+    public func attachViewer(of streamID: StreamID, to channel: any Channel) throws {
+        let pipeline = channel.pipeline.syncOperations
+        let encoder = try pipeline.context(handlerType: WebSocketFrameEncoder.self)
+        pipeline.removeHandler(context: encoder, promise: nil)
+        let options = channel.syncOptions
+        try options?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 256))
+        let high = max(configuration.maxQueuedBytes, 2)
+        try options?.setOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
+        try pipeline.addHandler(ViewerHandler(streamID: streamID, hub: self))
+    }
+
+    /// Counts an upgrade refused with `rejection`.
+    public func recordRejection(_ rejection: ViewerRejection) {
+        observer.viewerRejected(rejection)
+    }
+
+    func fanout(for loop: any EventLoop) -> LoopFanout {
+        guard let fanout = fanouts.first(where: { $0.eventLoop === loop }) else {
+            preconditionFailure("viewer channel on an event loop outside the hub's group")
+        }
+        return fanout
+    }
+
+    func viewerJoined(_ streamID: StreamID) -> StreamSnapshot {
+        observer.viewerOpened()
+        return directory.withLock { $0.join(streamID, now: .now(), wallClock: .now()) }
+    }
+
+    func viewerLeft(_ streamID: StreamID, cause: ViewerCloseCause) {
+        directory.withLock { $0.leave(streamID, now: .now()) }
+        observer.viewerClosed(cause: cause)
+    }
+
+    // MARK: Publishing
+
+    /// Applies an event to the stream's state and broadcasts it to the stream's local viewers.
+    public func publish(_ request: PublishRequest, to streamID: StreamID) -> PublishReceipt {
+        let receivedAt = NIODeadline.now()
+        let wallClock = Timestamp.now()
+        let publication = directory.withLock { directory in
+            let publication = directory.publish(request, to: streamID, now: receivedAt)
+            // Enqueued under the lock, so every loop sees a stream's events in `id` order.
+            broadcast(
+                encoder.published(request, to: streamID, as: publication, at: wallClock),
+                to: streamID, eventID: publication.eventID, event: request.event.rawValue, receivedAt: receivedAt
+            )
+            return publication
+        }
+        observer.eventPublished(request.event)
+        return PublishReceipt(streamID: streamID, eventID: publication.eventID, timestamp: wallClock, viewersLocal: publication.viewers)
+    }
+
+    /// Sends `viewer_count_changed` to every stream whose count changed since the last call.
+    public func announceViewerCounts() {
+        let now = NIODeadline.now()
+        let wallClock = Timestamp.now()
+        directory.withLock { directory in
+            for change in directory.takeCountChanges() {
+                broadcast(
+                    encoder.viewerCount(change, at: wallClock),
+                    to: change.streamID, eventID: nil, event: EventName.viewerCountChanged, receivedAt: now
+                )
+            }
+        }
+    }
+
+    private func broadcast(_ frame: ByteBuffer, to streamID: StreamID, eventID: UInt64?, event: String, receivedAt: NIODeadline) {
+        let delivery = Delivery(
+            streamID: streamID, frame: frame, eventID: eventID, event: event,
+            receivedAt: receivedAt, loops: fanouts.count, observer: observer
+        )
+        for fanout in fanouts { fanout.enqueue(delivery) }
+    }
+
+    // MARK: State
+
+    public func state(of streamID: StreamID) -> StreamSnapshot {
+        directory.withLock { $0.snapshot(of: streamID, wallClock: .now()) }
+    }
+
+    /// Streams with viewers, busiest first.
+    public func busiestStreams(limit: Int) -> [StreamSnapshot] {
+        directory.withLock { $0.busiest(limit: limit, wallClock: .now()) }
+    }
+
+    /// Streams with at least one viewer on this node.
+    public var activeStreams: Int { directory.withLock { $0.activeStreams } }
+
+    /// Forgets streams idle for ``HubConfiguration/streamStateTTL``.
+    @discardableResult
+    public func forgetIdleStreams() -> Int {
+        directory.withLock { $0.forgetIdle(now: .now(), ttl: configuration.streamStateTTL) }
+    }
+
+    // MARK: Readiness and draining
+
+    /// `false` while draining or at the connection limit: new viewers would be refused.
+    public var isReady: Bool { !draining && connections < configuration.maxConnections }
+
+    public var draining: Bool { isDraining.load(ordering: .relaxed) }
+
+    /// Refuses new viewers from now on.
+    public func beginDraining() {
+        isDraining.store(true, ordering: .relaxed)
+    }
+
+    /// Closes up to `limit` open viewers with 1001, spread over the loops; returns how many stay open.
+    func closeViewers(limit: Int) async -> Int {
+        var stillOpen = 0
+        var budget = limit
+        for fanout in fanouts {
+            let share = budget
+            let counts = try? await fanout.eventLoop.submit { () -> (open: Int, closed: Int) in
+                let viewers = fanout.allViewers().filter(\.isOpen)
+                for viewer in viewers.prefix(share) { viewer.close(.goingAway, cause: .shutdown) }
+                return (viewers.count, min(share, viewers.count))
+            }.get()
+            stillOpen += (counts?.open ?? 0) - (counts?.closed ?? 0)
+            budget -= counts?.closed ?? 0
+        }
+        return stillOpen
+    }
+}
+
+/// What the publisher is told about an accepted event.
+public struct PublishReceipt: Sendable {
+    public let streamID: StreamID
+    public let eventID: UInt64
+    public let timestamp: Timestamp
+    /// The stream's viewers on this node when the event was accepted.
+    public let viewersLocal: Int
+}

@@ -1,0 +1,35 @@
+/// The bearer tokens publishers may present; several at once so a token can be rotated.
+public struct PublishTokens: Sendable {
+    private let tokens: [[UInt8]]
+
+    /// - Precondition: at least one non-empty token.
+    public init(_ tokens: [String]) {
+        precondition(tokens.contains { !$0.isEmpty }, "at least one publish token is required")
+        self.tokens = tokens.filter { !$0.isEmpty }.map { Array($0.utf8) }
+    }
+
+    /// Whether `authorization` (an `Authorization` header value) is `Bearer <one of the tokens>`.
+    ///
+    /// Takes the same time whichever byte differs, and always compares against every token.
+    public func accepts(authorization: String?) -> Bool {
+        guard let authorization, authorization.utf8.count > 7,
+            authorization.prefix(7).lowercased() == "bearer "
+        else { return false }
+        let presented = Array(authorization.utf8.dropFirst(7))
+        var matched = false
+        for token in tokens {
+            matched = Self.constantTimeEquals(presented, token) || matched
+        }
+        return matched
+    }
+
+    private static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt(a.count ^ b.count)
+        for index in 0..<max(a.count, b.count) {
+            let x = index < a.count ? a[index] : 0
+            let y = index < b.count ? b[index] : 0
+            difference |= UInt(x ^ y)
+        }
+        return difference == 0
+    }
+}

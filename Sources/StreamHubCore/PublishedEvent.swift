@@ -1,0 +1,94 @@
+/// An event a publisher may send; the hub itself sends `stream_state` and `viewer_count_changed`.
+public enum PublishedEvent: String, Sendable, CaseIterable {
+    case streamStarted = "stream_started"
+    case streamEnded = "stream_ended"
+    case qualityChanged = "quality_changed"
+
+    /// Event names only the hub sends; publishing them is answered `422`.
+    public static let serverOnlyNames: Set<String> = ["viewer_count_changed", "stream_state"]
+}
+
+/// Names of every event a viewer can receive, for metrics labels and documentation.
+public enum EventName {
+    public static let streamState = "stream_state"
+    public static let viewerCountChanged = "viewer_count_changed"
+    public static let all = [streamState, viewerCountChanged] + PublishedEvent.allCases.map(\.rawValue)
+}
+
+/// A validated publish: the event and the publisher's `data` members, kept as their source bytes.
+public struct PublishRequest: Sendable {
+    /// Largest accepted request body, in bytes.
+    public static let maxBodyBytes = 64 * 1024
+
+    /// Fields the hub sets itself; publisher fields of these names are dropped.
+    static let hubFields: Set<String> = ["stream_id", "timestamp"]
+
+    public let event: PublishedEvent
+    /// The publisher's `data` members, without the ones the hub sets for this event.
+    public let members: [JSONMember]
+
+    public init(event: PublishedEvent, members: [JSONMember]) {
+        let overwritten = event == .streamEnded ? Self.hubFields.union(["peak_viewers"]) : Self.hubFields
+        self.event = event
+        self.members = members.filter { !overwritten.contains($0.key) }
+    }
+
+    /// Parses `{"event": "...", "data": {...}}`; `data` may be left out and means `{}`.
+    public init(body: ArraySlice<UInt8>) throws(PublishError) {
+        guard body.count <= Self.maxBodyBytes else {
+            throw .payloadTooLarge(bytes: body.count, limit: Self.maxBodyBytes)
+        }
+        let document: ArraySlice<UInt8>
+        do {
+            document = try JSONScanner.value(in: body)
+        } catch {
+            throw .malformedJSON(error)
+        }
+        guard let top = JSONScanner.members(ofObject: document) else { throw .notAnObject }
+        guard let eventValue = top.last(where: { $0.key == "event" })?.value else { throw .missingEvent }
+        guard let name = JSONScanner.string(eventValue) else { throw .eventNotAString }
+        guard let event = PublishedEvent(rawValue: name) else {
+            throw PublishedEvent.serverOnlyNames.contains(name) ? .serverOnlyEvent(name) : .unknownEvent(name)
+        }
+        var members: [JSONMember] = []
+        if let data = top.last(where: { $0.key == "data" })?.value {
+            guard let dataMembers = JSONScanner.members(ofObject: data) else { throw .dataNotAnObject }
+            members = dataMembers
+        }
+        self.init(event: event, members: members)
+    }
+}
+
+/// Why a publish was refused; each case names what was wrong.
+public enum PublishError: Error, Equatable, CustomStringConvertible {
+    case payloadTooLarge(bytes: Int, limit: Int)
+    case malformedJSON(JSONSyntaxError)
+    case notAnObject
+    case missingEvent
+    case eventNotAString
+    case unknownEvent(String)
+    case serverOnlyEvent(String)
+    case dataNotAnObject
+
+    public var description: String {
+        switch self {
+        case .payloadTooLarge(let bytes, let limit):
+            "event body is \(bytes) bytes; the limit is \(limit)"
+        case .malformedJSON(let error):
+            "body is not valid JSON: \(error)"
+        case .notAnObject:
+            "body must be a JSON object: {\"event\": \"...\", \"data\": {...}}"
+        case .missingEvent:
+            "body has no \"event\" field"
+        case .eventNotAString:
+            "\"event\" must be a string"
+        case .unknownEvent(let name):
+            "unknown event \"\(name.prefix(64))\"; publishable events are "
+                + PublishedEvent.allCases.map(\.rawValue).joined(separator: ", ")
+        case .serverOnlyEvent(let name):
+            "\"\(name)\" is sent by the hub itself and cannot be published"
+        case .dataNotAnObject:
+            "\"data\" must be a JSON object"
+        }
+    }
+}

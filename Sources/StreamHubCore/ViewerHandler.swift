@@ -1,0 +1,308 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One viewer's WebSocket connection, from the upgrade until its socket closes; lives on its channel's event loop.
+///
+/// Outbound frames are pre-encoded buffers written below any frame encoder. Inbound, it answers
+/// pings, times pongs, enforces the message size limit and follows the close handshake; data
+/// messages are read and ignored.
+final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case open
+        case closing
+        case closed
+    }
+
+    let streamID: StreamID
+    /// Position in its ``LoopFanout``'s list for this stream; maintained by the fanout.
+    var indexInLoop = 0
+
+    private let hub: Hub
+    private var context: ChannelHandlerContext?
+    private var fanout: LoopFanout?
+    private var state = State.open
+    private var cause: ViewerCloseCause?
+    private var heartbeat: HeartbeatPolicy
+    private var heartbeatTimer: Scheduled<Void>?
+    private var closeTimer: Scheduled<Void>?
+    /// `stream_state` covered every event up to this one; older deliveries are skipped.
+    private var joinedAtEventID: UInt64 = 0
+    private var needsFlush = false
+    /// Bytes of the data message being received, across its fragments; `nil` between messages.
+    private var messageBytes: Int?
+    private var bytesWritten = 0
+    /// Set while data is queued: the byte count that must be sent to make progress, and since when.
+    private var stall: (mustSend: Int, since: NIODeadline)?
+    private var stallTimer: Scheduled<Void>?
+
+    init(streamID: StreamID, hub: Hub) {
+        self.streamID = streamID
+        self.hub = hub
+        let interval = TimeAmount(hub.configuration.pingInterval)
+        self.heartbeat = HeartbeatPolicy(
+            interval: interval,
+            pongTimeout: TimeAmount(hub.configuration.pongTimeout),
+            now: .now(),
+            firstPingDelay: .nanoseconds(Int64.random(in: 0...max(0, interval.nanoseconds)))
+        )
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let fanout = hub.fanout(for: context.eventLoop)
+        self.fanout = fanout
+        let snapshot = hub.viewerJoined(streamID)
+        joinedAtEventID = snapshot.lastEventID
+        fanout.add(self)
+        send(hub.encoder.streamState(snapshot), context: context)
+        runHeartbeat()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finish()
+    }
+
+    private func finish() {
+        guard state != .closed else { return }
+        state = .closed
+        heartbeatTimer?.cancel()
+        stallTimer?.cancel()
+        closeTimer?.cancel()
+        fanout?.remove(self)
+        hub.viewerLeft(streamID, cause: cause ?? .client)
+        context = nil
+    }
+
+    var isOpen: Bool { state == .open }
+
+    // MARK: Outbound (called by LoopFanout)
+
+    /// Queues `frame` without flushing; `false` when this viewer is closing or already had the event.
+    func write(_ frame: ByteBuffer, eventID: UInt64?) -> Bool {
+        guard state == .open, let context else { return false }
+        if let eventID, eventID <= joinedAtEventID { return false }
+        bytesWritten += frame.readableBytes
+        needsFlush = true
+        context.write(wrapOutboundOut(frame), promise: nil)
+        return true
+    }
+
+    func flushIfNeeded() {
+        guard needsFlush, let context else { return }
+        needsFlush = false
+        context.flush()
+        watchQueue(context: context)
+    }
+
+    private func send(_ frame: ByteBuffer, context: ChannelHandlerContext) {
+        bytesWritten += frame.readableBytes
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        watchQueue(context: context)
+    }
+
+    // MARK: Slow consumers
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // The high water mark is `maxQueuedBytes`: crossing it is the slow-consumer limit.
+        if !context.channel.isWritable {
+            close(.slowConsumer, cause: .slowConsumer)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Starts a stall timer when data stays queued after a flush.
+    private func watchQueue(context: ChannelHandlerContext) {
+        guard state == .open, stall == nil, Self.queuedBytes(context) > 0 else { return }
+        stall = (bytesWritten, .now())
+        scheduleStallCheck(context: context)
+    }
+
+    private func scheduleStallCheck(context: ChannelHandlerContext) {
+        let timeout = TimeAmount(hub.configuration.writeTimeout)
+        stallTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { self.checkStall() }
+    }
+
+    /// Closes the viewer when nothing queued at the start of the window was sent within the write timeout.
+    private func checkStall() {
+        guard state == .open, let context, let stall else { return }
+        let queued = Self.queuedBytes(context)
+        if queued == 0 {
+            self.stall = nil
+        } else if bytesWritten - queued >= stall.mustSend {
+            self.stall = (bytesWritten, .now())
+            scheduleStallCheck(context: context)
+        } else {
+            close(.slowConsumerStalled, cause: .slowConsumer)
+        }
+    }
+
+    private static func queuedBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    }
+
+    // MARK: Heartbeat
+
+    private func runHeartbeat() {
+        guard state == .open, let context else { return }
+        let now = NIODeadline.now()
+        switch heartbeat.next(now: now) {
+        case .sendPing(let payload):
+            var bytes: [UInt8] = []
+            withUnsafeBytes(of: payload.bigEndian) { bytes.append(contentsOf: $0) }
+            send(ServerFrame.make(.ping, payload: bytes, allocator: context.channel.allocator), context: context)
+            runHeartbeat()
+        case .wait(let deadline):
+            heartbeatTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.runHeartbeat() }
+        case .reap:
+            hub.logger.debug("Viewer reaped", metadata: ["stream.id": "\(streamID)"])
+            cause = .reaped
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        guard state != .closed else { return }
+        heartbeat.heard(at: .now())
+        guard frame.maskKey != nil, !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
+            close(.protocolError, cause: .protocol)
+            return
+        }
+        switch frame.opcode {
+        case .ping:
+            if state == .open {
+                send(ServerFrame.make(.pong, payload: frame.unmaskedData.readableBytesView, allocator: context.channel.allocator), context: context)
+            }
+        case .pong:
+            var payload = frame.unmaskedData
+            if payload.readableBytes == 8, let sent = payload.readInteger(as: UInt64.self),
+                let roundTrip = heartbeat.pongReceived(payload: sent, at: .now())
+            {
+                hub.observer.heartbeatAnswered(roundTrip: .nanoseconds(roundTrip.nanoseconds))
+            }
+        case .connectionClose:
+            receivedClose(frame, context: context)
+        case .text, .binary:
+            guard messageBytes == nil else { return close(.protocolError, cause: .protocol) }
+            countMessageBytes(frame)
+        case .continuation:
+            guard messageBytes != nil else { return close(.protocolError, cause: .protocol) }
+            countMessageBytes(frame)
+        default:
+            close(.protocolError, cause: .protocol)
+        }
+    }
+
+    private func countMessageBytes(_ frame: WebSocketFrame) {
+        let total = (messageBytes ?? 0) + frame.length
+        if total > HubConfiguration.maxViewerMessageBytes {
+            close(.messageTooBig, cause: .protocol)
+        } else {
+            messageBytes = frame.fin ? nil : total
+        }
+    }
+
+    private func receivedClose(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
+        guard state == .open else {
+            // The viewer answered our close: the handshake is complete.
+            context.close(promise: nil)
+            return
+        }
+        state = .closing
+        cause = .client
+        var payload = frame.unmaskedData
+        let reply: CloseReason
+        switch payload.readInteger(as: UInt16.self) {
+        case nil: reply = .normal
+        case let code? where Self.isValidCloseCode(code): reply = .echo(code: code)
+        case _?:
+            reply = .protocolError
+            cause = .protocol
+        }
+        let closeFrame = ServerFrame.close(reply, allocator: context.channel.allocator)
+        let loop = context.eventLoop.assumeIsolated()
+        context.writeAndFlush(wrapOutboundOut(closeFrame)).assumeIsolated().whenComplete { _ in
+            self.context?.close(promise: nil)
+        }
+        closeTimer = loop.scheduleTask(in: .seconds(1)) { self.context?.close(promise: nil) }
+    }
+
+    private static func isValidCloseCode(_ code: UInt16) -> Bool {
+        switch code {
+        case 1000...1003, 1007...1011, 3000...4999: true
+        default: false
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch error {
+        case NIOWebSocketError.invalidFrameLength:
+            close(.messageTooBig, cause: .protocol)
+        case is NIOWebSocketError, is ByteToMessageDecoderError:
+            close(.protocolError, cause: .protocol)
+        case is IOError, is ChannelError:
+            // The peer reset or vanished; its close counts as the viewer leaving.
+            context.close(promise: nil)
+        default:
+            hub.logger.warning("Viewer connection failed", metadata: ["stream.id": "\(streamID)", "error": "\(error)"])
+            close(.internalError, cause: .error)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case ChannelEvent.inputClosed:
+            context.close(promise: nil)
+        case is ChannelShouldQuiesceEvent:
+            close(.goingAway, cause: .shutdown)
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    // MARK: Closing
+
+    /// Sends a close frame and closes the socket when the viewer answers or after one second.
+    ///
+    /// A slow consumer's socket is reset instead, since its close frame sits behind data it is not reading.
+    func close(_ reason: CloseReason, cause: ViewerCloseCause) {
+        guard state == .open, let context else { return }
+        state = .closing
+        self.cause = cause
+        heartbeatTimer?.cancel()
+        stallTimer?.cancel()
+        hub.logger.debug(
+            "Closing viewer",
+            metadata: ["stream.id": "\(streamID)", "close.code": "\(reason.code)", "close.cause": "\(cause.rawValue)"]
+        )
+        context.writeAndFlush(wrapOutboundOut(ServerFrame.close(reason, allocator: context.channel.allocator)), promise: nil)
+        let reset = cause == .slowConsumer
+        closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) {
+            guard let context = self.context else { return }
+            guard reset, let socket = context.channel as? any SocketOptionProvider else {
+                return context.close(promise: nil)
+            }
+            let channel = context.channel
+            socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import StreamHubCore
+
+/// An error answer: an HTTP status and `{"error": "..."}` saying what was wrong.
+struct APIError: Error, HTTPResponseError {
+    let status: HTTPResponse.Status
+    let message: String
+    var headers: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+    }
+
+    init(_ error: PublishError) {
+        switch error {
+        case .payloadTooLarge: self.init(.contentTooLarge, error.description)
+        case .malformedJSON: self.init(.badRequest, error.description)
+        default: self.init(.unprocessableContent, error.description)
+        }
+    }
+
+    init(_ rejection: ViewerRejection) {
+        switch rejection {
+        case .badRequest: self.init(.badRequest, rejection.description)
+        case .origin: self.init(.forbidden, rejection.description)
+        case .limit, .draining:
+            self.init(.serviceUnavailable, rejection.description)
+            headers[.retryAfter] = "5"
+        }
+    }
+
+    var response: Response {
+        var response = JSONResponse.make(status, JSONWriter.error(message))
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response { response }
+}
+
+/// JSON response helpers.
+enum JSONResponse {
+    static func make(_ status: HTTPResponse.Status, _ body: some Collection<UInt8>) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+
+    static func make(_ status: HTTPResponse.Status, _ body: String) -> Response { make(status, Array(body.utf8)) }
+
+    static func ok(_ body: some Collection<UInt8>) -> Response { make(.ok, body) }
+
+    static func ok(_ body: String) -> Response { make(.ok, body) }
+}

@@ -1,0 +1,119 @@
+import Hummingbird
+import NIOCore
+import StreamHubCore
+
+/// The REST routes: publishing, stream state, health and the answers to refused viewer upgrades.
+struct Routes {
+    let hub: Hub
+    let tokens: PublishTokens
+
+    static let streamsPath = "/api/v1/streams/"
+
+    /// The stream id of a viewer URL, `/api/v1/streams/{stream_id}/ws` (query ignored), unvalidated.
+    static func viewerStreamID(path uri: String) -> Substring? {
+        let path = uri.prefix { $0 != "?" }
+        guard path.hasPrefix(streamsPath), path.hasSuffix("/ws") else { return nil }
+        let id = path.dropFirst(streamsPath.count).dropLast(3)
+        return id.contains("/") ? nil : id
+    }
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in JSONResponse.ok(#"{"status":"ok"}"#) }
+        router.get("/readyz") { _, _ in readiness() }
+        let streams = router.group("api/v1/streams")
+        streams.get { request, _ in try listStreams(request) }
+        streams.get(":stream_id") { _, context in try JSONResponse.ok(hub.state(of: streamID(context)).json) }
+        streams.post(":stream_id/events") { request, context in try await publish(request, context) }
+        streams.get(":stream_id/ws") { request, context in refusedUpgrade(request, context) }
+    }
+
+    private func readiness() -> Response {
+        if hub.draining { return JSONResponse.make(.serviceUnavailable, #"{"status":"draining","failing_checks":[]}"#) }
+        if !hub.isReady {
+            return JSONResponse.make(.serviceUnavailable, #"{"status":"at_connection_limit","failing_checks":[]}"#)
+        }
+        return JSONResponse.ok(#"{"status":"ready","failing_checks":[]}"#)
+    }
+
+    private func listStreams(_ request: Request) throws -> Response {
+        try authorize(request)
+        let limit = try request.uri.queryParameters.get("limit").map { raw in
+            guard let limit = Int(raw), (1...1000).contains(limit) else {
+                throw APIError(.badRequest, "limit must be a whole number from 1 to 1000")
+            }
+            return limit
+        } ?? 100
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("streams")
+        writer.beginArray()
+        for snapshot in hub.busiestStreams(limit: limit) { writer.raw(snapshot.json) }
+        writer.endArray()
+        writer.endObject()
+        return JSONResponse.ok(writer.bytes)
+    }
+
+    private func publish(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try authorize(request)
+        let streamID = try streamID(context)
+        let limit = PublishRequest.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw APIError(PublishError.payloadTooLarge(bytes: length, limit: limit))
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "event body is over the limit of \(limit) bytes")
+        }
+        let parsed: PublishRequest
+        do {
+            parsed = try PublishRequest(body: body.readableBytesView[...].map { $0 }[...])
+        } catch {
+            throw APIError(error)
+        }
+        let receipt = hub.publish(parsed, to: streamID)
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("stream_id")
+        writer.string(receipt.streamID.rawValue)
+        writer.key("id")
+        writer.integer(receipt.eventID)
+        writer.key("timestamp")
+        writer.timestamp(receipt.timestamp)
+        writer.key("viewers_local")
+        writer.integer(receipt.viewersLocal)
+        writer.key("cluster")
+        writer.string("disabled")
+        writer.endObject()
+        return JSONResponse.make(.accepted, writer.bytes)
+    }
+
+    /// Answers a `/ws` request that was not upgraded: refused by admission, or not a WebSocket handshake.
+    private func refusedUpgrade(_ request: Request, _ context: BasicRequestContext) -> Response {
+        let rawID = context.parameters.get("stream_id") ?? ""
+        if let rejection = hub.rejection(streamID: rawID, origin: request.headers[.origin]) {
+            hub.recordRejection(rejection)
+            return APIError(rejection).response
+        }
+        var response = APIError(
+            .upgradeRequired,
+            "this endpoint needs a WebSocket handshake: GET with Upgrade: websocket, Connection: Upgrade, Sec-WebSocket-Key and Sec-WebSocket-Version: 13"
+        ).response
+        response.headers[.secWebSocketVersion] = "13"
+        return response
+    }
+
+    private func authorize(_ request: Request) throws {
+        guard tokens.accepts(authorization: request.headers[.authorization]) else {
+            throw APIError(.unauthorized, "missing or wrong publish token: send Authorization: Bearer <token>")
+        }
+    }
+
+    private func streamID(_ context: BasicRequestContext) throws -> StreamID {
+        guard let id = context.parameters.get("stream_id").flatMap(StreamID.init) else {
+            throw APIError(.badRequest, StreamID.validationMessage)
+        }
+        return id
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+
+/// A duration flag value: a whole number with a unit, such as `500ms`, `20s`, `1m` or `1h`.
+struct ConfigDuration: ExpressibleByArgument, CustomStringConvertible, Sendable {
+    let duration: Duration
+    private let text: String
+
+    init?(argument: String) {
+        let digits = argument.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, let amount = Int64(digits) else { return nil }
+        switch argument.dropFirst(digits.count) {
+        case "ms": duration = .milliseconds(amount)
+        case "s": duration = .seconds(amount)
+        case "m": duration = .seconds(amount * 60)
+        case "h": duration = .seconds(amount * 3600)
+        default: return nil
+        }
+        text = argument
+    }
+
+    var description: String { text }
+
+    static var defaultValueDescription: String { "a duration" }
+}
+
+/// A byte-count flag value: a whole number, optionally with `KiB` or `MiB`.
+struct ConfigByteCount: ExpressibleByArgument, CustomStringConvertible, Sendable {
+    let bytes: Int
+    private let text: String
+
+    init?(argument: String) {
+        let digits = argument.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, let amount = Int(digits) else { return nil }
+        let (product, overflow): (Int, Bool)
+        switch argument.dropFirst(digits.count) {
+        case "": (product, overflow) = (amount, false)
+        case "KiB": (product, overflow) = amount.multipliedReportingOverflow(by: 1024)
+        case "MiB": (product, overflow) = amount.multipliedReportingOverflow(by: 1 << 20)
+        default: return nil
+        }
+        guard !overflow else { return nil }
+        bytes = product
+        text = argument
+    }
+
+    var description: String { text }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import StreamHubCore
+import StreamHubHTTP
+
+@main
+enum Main {
+    static func main() async {
+        let arguments = EnvironmentArguments.merge(
+            Array(CommandLine.arguments.dropFirst()),
+            environment: ProcessInfo.processInfo.environment,
+            options: ServeCommand.optionNames,
+            repeatable: ServeCommand.repeatableOptions
+        )
+        let command: ServeCommand
+        do {
+            command = try ServeCommand.parse(arguments)
+        } catch {
+            if ServeCommand.exitCode(for: error) == .success { ServeCommand.exit(withError: error) }
+            FileHandle.standardError.write(Data("streamhub: \(ServeCommand.message(for: error))\n".utf8))
+            Foundation.exit(64)
+        }
+        do {
+            try await run(command)
+        } catch {
+            FileHandle.standardError.write(Data("streamhub: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+
+    static func run(_ command: ServeCommand) async throws {
+        let level = Logger.Level(rawValue: command.logLevel) ?? .info
+        let json = command.logFormat == "json"
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "streamhub")
+
+        var tokens = command.publishTokens
+        if tokens.isEmpty {
+            let token = generateToken()
+            tokens = [token]
+            FileHandle.standardError.write(Data("streamhub: no --publish-token given; publishers must send: Authorization: Bearer \(token)\n".utf8))
+        }
+        let openFiles = ConnectionLimit.raiseOpenFileLimit()
+        let hub = HubConfiguration(
+            maxConnections: ConnectionLimit.effective(requested: command.maxConnections, openFileLimit: openFiles),
+            allowedOrigins: .only(command.allowedOriginList),
+            pingInterval: command.pingInterval.duration,
+            pongTimeout: command.pongTimeout.duration,
+            viewerCountInterval: command.viewerCountInterval.duration,
+            maxQueuedBytes: command.maxQueuedBytes.bytes,
+            writeTimeout: command.writeTimeout.duration,
+            streamStateTTL: command.streamStateTTL.duration
+        )
+        let configuration = StreamHubConfiguration(
+            host: command.host,
+            port: command.port,
+            publishTokens: tokens,
+            hub: hub,
+            shutdownDelay: command.shutdownDelay.duration,
+            shutdownGrace: command.shutdownGrace.duration
+        )
+        logger.info(
+            "Starting streamhub \(StreamHubVersion.current)",
+            metadata: [
+                "host": "\(command.host)", "port": "\(command.port)",
+                "publish_tokens": "\(tokens.count) (redacted)",
+                "allowed_origins": "\(hub.allowedOrigins)",
+                "max_connections": "\(hub.maxConnections) (flag: \(command.maxConnections.map(String.init) ?? "none"), open files: \(openFiles))",
+                "ping_interval": "\(command.pingInterval)", "pong_timeout": "\(command.pongTimeout)",
+                "viewer_count_interval": "\(command.viewerCountInterval)",
+                "max_queued_bytes": "\(hub.maxQueuedBytes)", "write_timeout": "\(command.writeTimeout)",
+                "stream_state_ttl": "\(command.streamStateTTL)",
+                "shutdown_delay": "\(command.shutdownDelay)", "shutdown_grace": "\(command.shutdownGrace)",
+                "log_level": "\(level)", "log_format": "\(command.logFormat)",
+            ]
+        )
+        let server = StreamHubServer(configuration: configuration, logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: server.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = command.shutdownGrace.duration
+        try await ServiceGroup(configuration: groupConfiguration).run()
+        logger.info("Stopped")
+    }
+
+    /// 32 random bytes as hex.
+    static func generateToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Logging
+import StreamHubCore
+
+/// The command line: every flag of the contract, with its default and environment variable.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "streamhub",
+        abstract: "A real-time event hub for live video: viewers on WebSockets, publishers over HTTP.",
+        discussion: """
+            Every option can also be set through an environment variable: --ping-interval is \
+            STREAMHUB_PING_INTERVAL. Repeatable options take a comma-separated value there. \
+            Durations read as 500ms, 20s, 1m or 1h.
+            """,
+        version: StreamHubVersion.current
+    )
+
+    @Option(help: "Address to listen on.")
+    var host = "0.0.0.0"
+
+    @Option(help: "Port for viewers, publishers and /metrics (0 picks a free port).")
+    var port = 8080
+
+    @Option(
+        name: .customLong("publish-token"),
+        help: "Bearer token publishers must present; repeat to accept several during rotation (default: one is generated and printed once)."
+    )
+    var publishTokens: [String] = []
+
+    @Option(help: "Comma-separated exact origins allowed to connect as viewers, or * for any. Requests without Origin always pass.")
+    var allowedOrigins = "*"
+
+    @Option(help: "Most viewer connections (default: the open-file limit minus \(ConnectionLimit.reservedDescriptors)); the effective limit is logged at start.")
+    var maxConnections: Int?
+
+    @Option(help: "Time between server pings to each viewer.")
+    var pingInterval = ConfigDuration(argument: "20s")!
+
+    @Option(help: "Silence after a ping before a viewer is closed as dead.")
+    var pongTimeout = ConfigDuration(argument: "10s")!
+
+    @Option(help: "At most one viewer_count_changed per stream per interval.")
+    var viewerCountInterval = ConfigDuration(argument: "500ms")!
+
+    @Option(help: "Bytes queued for one viewer before it is closed with 1008 (accepts KiB and MiB).")
+    var maxQueuedBytes = ConfigByteCount(argument: "1MiB")!
+
+    @Option(help: "Age of a viewer's oldest unsent data before it is closed with 1008.")
+    var writeTimeout = ConfigDuration(argument: "10s")!
+
+    @Option(help: "How long the state of a stream with no viewers and no events is kept.")
+    var streamStateTTL = ConfigDuration(argument: "1h")!
+
+    @Option(help: "On SIGTERM, time /readyz and new upgrades answer 503 before viewers are closed.")
+    var shutdownDelay = ConfigDuration(argument: "0s")!
+
+    @Option(help: "On SIGTERM, time until the process has exited.")
+    var shutdownGrace = ConfigDuration(argument: "10s")!
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    @Option(help: "text or json.")
+    var logFormat = "text"
+
+    /// Names of every option, for environment variables.
+    static let optionNames = [
+        "host", "port", "publish-token", "allowed-origins", "max-connections", "ping-interval", "pong-timeout",
+        "viewer-count-interval", "max-queued-bytes", "write-timeout", "stream-state-ttl", "shutdown-delay",
+        "shutdown-grace", "log-level", "log-format",
+    ]
+    static let repeatableOptions: Set<String> = ["publish-token"]
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, not \(port)") }
+        if let maxConnections, maxConnections < 1 {
+            throw ValidationError("--max-connections must be at least 1, not \(maxConnections)")
+        }
+        for token in publishTokens where token.isEmpty || token.contains(where: \.isWhitespace) {
+            throw ValidationError("--publish-token must be non-empty and contain no whitespace")
+        }
+        for origin in allowedOriginList where origin != "*" {
+            guard let url = URL(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
+                url.path.isEmpty, url.query == nil
+            else {
+                throw ValidationError("--allowed-origins: '\(origin)' is not an origin like https://player.example.com or *")
+            }
+        }
+        try require(pingInterval, "--ping-interval", atLeast: .milliseconds(10))
+        try require(pongTimeout, "--pong-timeout", atLeast: .milliseconds(10))
+        try require(viewerCountInterval, "--viewer-count-interval", atLeast: .milliseconds(10))
+        try require(writeTimeout, "--write-timeout", atLeast: .milliseconds(10))
+        try require(streamStateTTL, "--stream-state-ttl", atLeast: .seconds(1))
+        try require(shutdownGrace, "--shutdown-grace", atLeast: .milliseconds(100))
+        guard shutdownDelay.duration < shutdownGrace.duration else {
+            throw ValidationError("--shutdown-delay (\(shutdownDelay)) must be shorter than --shutdown-grace (\(shutdownGrace))")
+        }
+        guard maxQueuedBytes.bytes >= 1024 else {
+            throw ValidationError("--max-queued-bytes must be at least 1024, not \(maxQueuedBytes)")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; not '\(logLevel)'")
+        }
+        guard ["text", "json"].contains(logFormat) else {
+            throw ValidationError("--log-format must be text or json, not '\(logFormat)'")
+        }
+    }
+
+    var allowedOriginList: [String] {
+        allowedOrigins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    private func require(_ value: ConfigDuration, _ flag: String, atLeast minimum: Duration) throws {
+        guard value.duration >= minimum else { throw ValidationError("\(flag) must be at least \(minimum), not \(value)") }
+    }
+}
