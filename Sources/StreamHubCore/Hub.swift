@@ -66,19 +66,19 @@ public final class Hub: Sendable {
         return .success(streamID)
     }
 
-    /// Turns an upgraded channel into a viewer of `streamID`; call on the channel's event loop.
+    /// Turns a channel whose upgrade response was sent into a viewer of `streamID`; call on the channel's event loop.
     ///
-    /// Drops the frame encoder (the hub writes ready-made frames), shrinks the receive buffer to
-    /// 256 bytes, sets the write-buffer high water mark to ``HubConfiguration/maxQueuedBytes`` and
-    /// adds the viewer's handler, which sends `stream_state` at once.
+    /// Adds the frame decoder (frames over 4 KiB are refused) and the viewer's handler, which sends
+    /// `stream_state` at once. There is no frame encoder: the hub writes ready-made frames. The receive
+    /// buffer shrinks to 256 bytes and the write-buffer high water mark becomes
+    /// ``HubConfiguration/maxQueuedBytes``.
     public func attachViewer(of streamID: StreamID, to channel: any Channel) throws {
-        let pipeline = channel.pipeline.syncOperations
-        let encoder = try pipeline.context(handlerType: WebSocketFrameEncoder.self)
-        pipeline.removeHandler(context: encoder, promise: nil)
         let options = channel.syncOptions
         try options?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 256))
         let high = max(configuration.maxQueuedBytes, 2)
         try options?.setOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: HubConfiguration.maxViewerMessageBytes)))
         try pipeline.addHandler(ViewerHandler(streamID: streamID, hub: self))
     }
 

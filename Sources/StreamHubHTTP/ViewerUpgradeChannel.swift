@@ -30,24 +30,20 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let admitted = NIOLoopBoundBox<StreamID?>(nil, eventLoop: channel.eventLoop)
-            let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
-                maxFrameSize: HubConfiguration.maxViewerMessageBytes,
-                enableAutomaticErrorHandling: false,
+            let upgrader = ViewerUpgrader(
                 shouldUpgrade: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
                         guard head.method == .GET, let rawID = Routes.viewerStreamID(path: head.uri) else { return nil }
-                        guard case .success(let streamID) = hub.admit(streamID: String(rawID), origin: head.headers.first(name: "origin"), channel: channel)
+                        let origin = head.headers.first(name: "origin")
+                        guard case .success(let streamID) = hub.admit(streamID: String(rawID), origin: origin, channel: channel)
                         else { return nil }
                         admitted.value = streamID
                         return HTTPHeaders()
                     }
                 },
-                upgradePipelineHandler: { channel, _ in
-                    channel.eventLoop.makeCompletedFuture {
-                        guard let streamID = admitted.value else { throw ChannelError.inappropriateOperationForState }
-                        try hub.attachViewer(of: streamID, to: channel)
-                        return .viewer
-                    }
+                attach: { channel in
+                    guard let streamID = admitted.value else { throw ChannelError.inappropriateOperationForState }
+                    try hub.attachViewer(of: streamID, to: channel)
                 }
             )
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Negotiated>(
