@@ -68,8 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StreamHubCoreTests",
-            dependencies: ["StreamHubCore"],
-            swiftSettings: swiftSettings
+            dependencies: ["StreamHubCore"]
         ),
         .testTarget(
             name: "StreamHubHTTPTests",
@@ -82,8 +81,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
     ]
 )

@@ -19,8 +19,10 @@ struct HeartbeatPolicy {
     let pongTimeout: TimeAmount
     private(set) var nextPingAt: NIODeadline
     private(set) var lastHeard: NIODeadline
-    /// When the unanswered ping went out; its payload is this instant's uptime in nanoseconds.
-    private var outstandingPing: NIODeadline?
+    /// When the first ping still unanswered went out; the pong timeout counts from here.
+    private var unansweredSince: NIODeadline?
+    /// When the latest ping went out; its payload is this instant's uptime in nanoseconds.
+    private var lastPingSent: NIODeadline?
 
     /// - Parameters:
     ///   - interval: Time between pings.
@@ -42,28 +44,27 @@ struct HeartbeatPolicy {
     /// Records a pong; returns the round-trip time when it answers the outstanding ping.
     mutating func pongReceived(payload: UInt64, at now: NIODeadline) -> TimeAmount? {
         lastHeard = now
-        guard let sent = outstandingPing, sent.uptimeNanoseconds == payload else { return nil }
-        outstandingPing = nil
+        guard let sent = lastPingSent, sent.uptimeNanoseconds == payload else { return nil }
+        lastPingSent = nil
         return now - sent
     }
 
     mutating func next(now: NIODeadline) -> HeartbeatAction {
-        var deadline = nextPingAt
-        if let sent = outstandingPing {
-            if lastHeard >= sent {
-                // Alive, even if the pong itself did not come back.
-                outstandingPing = nil
-            } else if now >= sent + pongTimeout {
+        if let since = unansweredSince {
+            if lastHeard >= since {
+                unansweredSince = nil  // Alive, even if no pong came back.
+            } else if now >= since + pongTimeout {
                 return .reap
-            } else {
-                deadline = min(deadline, sent + pongTimeout)
             }
         }
         if now >= nextPingAt {
-            outstandingPing = now
+            lastPingSent = now
+            if unansweredSince == nil { unansweredSince = now }
             nextPingAt = now + interval
             return .sendPing(payload: now.uptimeNanoseconds)
         }
+        var deadline = nextPingAt
+        if let since = unansweredSince { deadline = min(deadline, since + pongTimeout) }
         return .wait(until: deadline)
     }
 }

@@ -45,7 +45,7 @@ public final class Hub: Sendable {
     public var connections: Int { openConnections.load(ordering: .relaxed) }
 
     /// Why a viewer could not connect now, or `nil` when it could.
-    public func rejection(streamID: String, origin: String?) -> ViewerRejection? {
+    func rejection(streamID: String, origin: String?) -> ViewerRejection? {
         guard StreamID(streamID) != nil else { return .badRequest }
         guard configuration.allowedOrigins.allows(origin) else { return .origin }
         if isDraining.load(ordering: .relaxed) { return .draining }
@@ -53,13 +53,17 @@ public final class Hub: Sendable {
         return nil
     }
 
-    /// Takes a connection slot for `channel` until it closes, or says why not.
+    /// Takes a connection slot for `channel` until it closes, or says (and counts) why not.
     public func admit(streamID rawID: String, origin: String?, channel: any Channel) -> Result<StreamID, ViewerRejection> {
-        if let rejection = rejection(streamID: rawID, origin: origin) { return .failure(rejection) }
+        if let rejection = rejection(streamID: rawID, origin: origin) {
+            observer.viewerRejected(rejection)
+            return .failure(rejection)
+        }
         guard let streamID = StreamID(rawID) else { return .failure(.badRequest) }
         let (taken, _) = openConnections.add(1, ordering: .relaxed)
         guard taken <= configuration.maxConnections else {
             openConnections.subtract(1, ordering: .relaxed)
+            observer.viewerRejected(.limit)
             return .failure(.limit)
         }
         channel.closeFuture.whenComplete { _ in self.openConnections.subtract(1, ordering: .relaxed) }
@@ -80,11 +84,6 @@ public final class Hub: Sendable {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: HubConfiguration.maxViewerMessageBytes)))
         try pipeline.addHandler(ViewerHandler(streamID: streamID, hub: self))
-    }
-
-    /// Counts an upgrade refused with `rejection`.
-    public func recordRejection(_ rejection: ViewerRejection) {
-        observer.viewerRejected(rejection)
     }
 
     func fanout(for loop: any EventLoop) -> LoopFanout {

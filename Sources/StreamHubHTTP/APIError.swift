@@ -33,6 +33,14 @@ struct APIError: Error, HTTPResponseError {
         }
     }
 
+    static let badHandshake = APIError(
+        .badRequest,
+        "invalid WebSocket handshake: send Sec-WebSocket-Key and Sec-WebSocket-Version: 13"
+    )
+    static let noWebSocketHere = APIError(.notFound, "no WebSocket endpoint here; viewers connect to GET /api/v1/streams/{stream_id}/ws")
+
+    var body: ByteBuffer { ByteBuffer(bytes: JSONWriter.error(message)) }
+
     var response: Response {
         var response = JSONResponse.make(status, JSONWriter.error(message))
         response.headers.append(contentsOf: headers)

@@ -24,7 +24,7 @@ struct Routes {
         streams.get { request, _ in try listStreams(request) }
         streams.get(":stream_id") { _, context in try JSONResponse.ok(hub.state(of: streamID(context)).json) }
         streams.post(":stream_id/events") { request, context in try await publish(request, context) }
-        streams.get(":stream_id/ws") { request, context in refusedUpgrade(request, context) }
+        streams.get(":stream_id/ws") { request, context in try refusedUpgrade(request, context) }
     }
 
     private func readiness() -> Response {
@@ -89,18 +89,15 @@ struct Routes {
         return JSONResponse.make(.accepted, writer.bytes)
     }
 
-    /// Answers a `/ws` request that was not upgraded: refused by admission, or not a WebSocket handshake.
-    private func refusedUpgrade(_ request: Request, _ context: BasicRequestContext) -> Response {
-        let rawID = context.parameters.get("stream_id") ?? ""
-        if let rejection = hub.rejection(streamID: rawID, origin: request.headers[.origin]) {
-            hub.recordRejection(rejection)
-            return APIError(rejection).response
-        }
+    /// Answers a request for a viewer URL that did not ask for a WebSocket upgrade.
+    private func refusedUpgrade(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        _ = try streamID(context)
         var response = APIError(
             .upgradeRequired,
             "this endpoint needs a WebSocket handshake: GET with Upgrade: websocket, Connection: Upgrade, Sec-WebSocket-Key and Sec-WebSocket-Version: 13"
         ).response
         response.headers[.secWebSocketVersion] = "13"
+        response.headers[.upgrade] = "websocket"
         return response
     }
 

@@ -17,6 +17,8 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     enum Negotiated: Sendable {
         case viewer
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// A handshake that was refused; NIO has consumed its request head, so it is answered here.
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, APIError)
     }
 
     struct Value: ServerChildChannelValue {
@@ -29,20 +31,20 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            let admitted = NIOLoopBoundBox<StreamID?>(nil, eventLoop: channel.eventLoop)
+            /// Set once a handshake is attempted: the admitted stream, or why it was refused.
+            let outcome = NIOLoopBoundBox<Result<StreamID, APIError>?>(nil, eventLoop: channel.eventLoop)
             let upgrader = ViewerUpgrader(
                 shouldUpgrade: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
-                        guard head.method == .GET, let rawID = Routes.viewerStreamID(path: head.uri) else { return nil }
-                        let origin = head.headers.first(name: "origin")
-                        guard case .success(let streamID) = hub.admit(streamID: String(rawID), origin: origin, channel: channel)
-                        else { return nil }
-                        admitted.value = streamID
-                        return HTTPHeaders()
+                        outcome.value = admit(head, channel: channel)
+                        return if case .success = outcome.value { HTTPHeaders() } else { nil }
                     }
                 },
+                attempted: {
+                    if outcome.value == nil { outcome.value = .failure(.badHandshake) }
+                },
                 attach: { channel in
-                    guard let streamID = admitted.value else { throw ChannelError.inappropriateOperationForState }
+                    guard case .success(let streamID) = outcome.value else { throw ChannelError.inappropriateOperationForState }
                     try hub.attachViewer(of: streamID, to: channel)
                 }
             )
@@ -51,7 +53,12 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
-                        return .http(try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
+                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true)
+                        )
+                        if case .failure(let refusal) = outcome.value { return .refused(http, refusal) }
+                        return .http(http)
                     }
                 }
             )
@@ -63,6 +70,12 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
+    private func admit(_ head: HTTPRequestHead, channel: any Channel) -> Result<StreamID, APIError> {
+        guard head.method == .GET, let rawID = Routes.viewerStreamID(path: head.uri) else { return .failure(.noWebSocketHere) }
+        return hub.admit(streamID: String(rawID), origin: head.headers.first(name: "origin"), channel: channel)
+            .mapError(APIError.init)
+    }
+
     func handle(value: Value, logger: Logger) async {
         do {
             switch try await value.negotiated.get() {
@@ -70,6 +83,15 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 return  // The channel now belongs to its viewer handler.
             case .http(let http):
                 await handleHTTP(asyncChannel: http, logger: logger)
+            case .refused(let http, let refusal):
+                try await http.executeThenClose { _, outbound in
+                    let response = refusal.response
+                    var head = HTTPResponse(status: response.status, headerFields: response.headers)
+                    head.headerFields[.connection] = "close"
+                    let body = refusal.body
+                    head.headerFields[.contentLength] = "\(body.readableBytes)"
+                    try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
+                }
             }
         } catch {
             logger.debug("Connection ended before its first request", metadata: ["error": "\(error)"])

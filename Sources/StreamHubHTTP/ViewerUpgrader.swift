@@ -12,19 +12,23 @@ struct ViewerUpgrader: NIOTypedHTTPServerProtocolUpgrader {
     typealias UpgradeResult = ViewerUpgradeChannel.Negotiated
 
     private let handshake: NIOTypedWebSocketServerUpgrader<UpgradeResult>
+    private let attempted: @Sendable () -> Void
     private let attach: @Sendable (any Channel) throws -> Void
 
     /// - Parameters:
-    ///   - shouldUpgrade: Response headers when the viewer may connect, `nil` to refuse; refused requests reach the router.
+    ///   - shouldUpgrade: Response headers when the viewer may connect, `nil` to refuse.
+    ///   - attempted: Called when a request asks for the upgrade, before its headers are checked.
     ///   - attach: Sets up the upgraded channel.
     init(
         shouldUpgrade: @escaping @Sendable (any Channel, HTTPRequestHead) -> EventLoopFuture<HTTPHeaders?>,
+        attempted: @escaping @Sendable () -> Void,
         attach: @escaping @Sendable (any Channel) throws -> Void
     ) {
         self.handshake = NIOTypedWebSocketServerUpgrader(
             shouldUpgrade: shouldUpgrade,
             upgradePipelineHandler: { channel, _ in channel.eventLoop.makeSucceededFuture(.viewer) }
         )
+        self.attempted = attempted
         self.attach = attach
     }
 
@@ -37,7 +41,13 @@ struct ViewerUpgrader: NIOTypedHTTPServerProtocolUpgrader {
         upgradeRequest: HTTPRequestHead,
         initialResponseHeaders: HTTPHeaders
     ) -> EventLoopFuture<HTTPHeaders> {
-        handshake.buildUpgradeResponse(channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
+        let response = handshake.buildUpgradeResponse(
+            channel: channel,
+            upgradeRequest: upgradeRequest,
+            initialResponseHeaders: initialResponseHeaders
+        )
+        attempted()
+        return response
     }
 
     func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<UpgradeResult> {

@@ -16,10 +16,10 @@ struct ServeCommand: ParsableCommand {
         version: StreamHubVersion.current
     )
 
-    @Option(help: "Address to listen on.")
+    @Option(help: Self.env("Address to listen on.", "host"))
     var host = "0.0.0.0"
 
-    @Option(help: "Port for viewers, publishers and /metrics (0 picks a free port).")
+    @Option(help: Self.env("Port for viewers, publishers and /metrics (0 picks a free port).", "port"))
     var port = 8080
 
     @Option(
@@ -28,41 +28,46 @@ struct ServeCommand: ParsableCommand {
     )
     var publishTokens: [String] = []
 
-    @Option(help: "Comma-separated exact origins allowed to connect as viewers, or * for any. Requests without Origin always pass.")
+    @Option(help: Self.env("Comma-separated exact origins allowed to connect as viewers, or * for any. Requests without Origin always pass.", "allowed-origins"))
     var allowedOrigins = "*"
 
-    @Option(help: "Most viewer connections (default: the open-file limit minus \(ConnectionLimit.reservedDescriptors)); the effective limit is logged at start.")
+    @Option(help: Self.env("Most viewer connections (default: the open-file limit minus \(ConnectionLimit.reservedDescriptors)); the effective limit is logged at start.", "max-connections"))
     var maxConnections: Int?
 
-    @Option(help: "Time between server pings to each viewer.")
+    @Option(help: Self.env("Time between server pings to each viewer.", "ping-interval"))
     var pingInterval = ConfigDuration(argument: "20s")!
 
-    @Option(help: "Silence after a ping before a viewer is closed as dead.")
+    @Option(help: Self.env("Silence after a ping before a viewer is closed as dead.", "pong-timeout"))
     var pongTimeout = ConfigDuration(argument: "10s")!
 
-    @Option(help: "At most one viewer_count_changed per stream per interval.")
+    @Option(help: Self.env("At most one viewer_count_changed per stream per interval.", "viewer-count-interval"))
     var viewerCountInterval = ConfigDuration(argument: "500ms")!
 
-    @Option(help: "Bytes queued for one viewer before it is closed with 1008 (accepts KiB and MiB).")
+    @Option(help: Self.env("Bytes queued for one viewer before it is closed with 1008 (accepts KiB and MiB).", "max-queued-bytes"))
     var maxQueuedBytes = ConfigByteCount(argument: "1MiB")!
 
-    @Option(help: "Age of a viewer's oldest unsent data before it is closed with 1008.")
+    @Option(help: Self.env("Age of a viewer's oldest unsent data before it is closed with 1008.", "write-timeout"))
     var writeTimeout = ConfigDuration(argument: "10s")!
 
-    @Option(help: "How long the state of a stream with no viewers and no events is kept.")
+    @Option(help: Self.env("How long the state of a stream with no viewers and no events is kept.", "stream-state-ttl"))
     var streamStateTTL = ConfigDuration(argument: "1h")!
 
-    @Option(help: "On SIGTERM, time /readyz and new upgrades answer 503 before viewers are closed.")
+    @Option(help: Self.env("On SIGTERM, time /readyz and new upgrades answer 503 before viewers are closed.", "shutdown-delay"))
     var shutdownDelay = ConfigDuration(argument: "0s")!
 
-    @Option(help: "On SIGTERM, time until the process has exited.")
+    @Option(help: Self.env("On SIGTERM, time until the process has exited.", "shutdown-grace"))
     var shutdownGrace = ConfigDuration(argument: "10s")!
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    @Option(help: Self.env("trace, debug, info, notice, warning, error or critical.", "log-level"))
     var logLevel = "info"
 
-    @Option(help: "text or json.")
+    @Option(help: Self.env("text or json.", "log-format"))
     var logFormat = "text"
+
+    /// Help text that names the option's environment variable.
+    private static func env(_ text: String, _ option: String) -> ArgumentHelp {
+        ArgumentHelp("\(text) [env: \(EnvironmentArguments.variable(for: option))]")
+    }
 
     /// Names of every option, for environment variables.
     static let optionNames = [

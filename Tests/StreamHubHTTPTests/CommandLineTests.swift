@@ -1,0 +1,59 @@
+import Testing
+
+@Suite struct CommandLineTests {
+    @Test(arguments: [
+        (["--ping-interval", "5x"], "--ping-interval"),
+        (["--port", "70000"], "--port"),
+        (["--max-queued-bytes", "12"], "--max-queued-bytes"),
+        (["--allowed-origins", "player.example.com"], "--allowed-origins"),
+        (["--log-format", "xml"], "--log-format"),
+        (["--shutdown-delay", "20s"], "--shutdown-delay"),
+    ])
+    func badValueStopsTheStartWithOneLineNamingTheFlag(arguments: [String], flag: String) throws {
+        let result = try HubProcess.runToExit(arguments)
+        #expect(result.status != 0)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(flag))
+    }
+
+    @Test func environmentVariablesSetFlags() throws {
+        let result = try HubProcess.runToExit([], environment: ["STREAMHUB_PONG_TIMEOUT": "soon"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--pong-timeout"))
+    }
+
+    @Test func helpDocumentsEveryFlagWithItsDefault() throws {
+        let result = try HubProcess.runToExit(["--help"])
+        #expect(result.status == 0)
+        let help = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for flag in [
+            "--host", "--port", "--publish-token", "--allowed-origins", "--max-connections", "--ping-interval", "--pong-timeout",
+            "--viewer-count-interval", "--max-queued-bytes", "--write-timeout", "--stream-state-ttl", "--shutdown-delay",
+            "--shutdown-grace", "--log-level", "--log-format", "--version",
+        ] {
+            #expect(help.contains(flag), "\(flag) missing from --help")
+        }
+        #expect(help.contains("[env: STREAMHUB_PING_INTERVAL] (default: 20s)"))
+        #expect(help.contains("[env: STREAMHUB_PUBLISH_TOKEN]"))
+    }
+
+    @Test func versionPrintsTheVersion() throws {
+        let result = try HubProcess.runToExit(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("0.1.0"))
+    }
+
+    @Test func generatedTokenIsPrintedOnceNeverLoggedAgainAndWorks() async throws {
+        let hub = try await HubProcess([], token: nil)
+        let match = try #require(hub.log.firstMatch(of: /Bearer ([0-9a-f]{64})/))
+        let token = String(match.1)
+        #expect(hub.log.components(separatedBy: token).count == 2, "the token appears exactly once")
+        #expect(hub.log.contains("publish_tokens=1 (redacted)"))
+        let client = HubClient(port: hub.port)
+        let answer = try await client.request(.post, "/api/v1/streams/s/events", body: #"{"event":"stream_started"}"#, token: token)
+        #expect(answer.status == 202)
+        hub.terminate()
+        #expect(try await hub.exitStatus(timeout: .seconds(12)) == 0)
+    }
+}

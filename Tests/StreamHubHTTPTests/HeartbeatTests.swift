@@ -1,0 +1,25 @@
+import Testing
+
+@Suite struct HeartbeatTests {
+    @Test func silentViewerIsReapedAndLeavesTheCountWhileAnAnsweringOneStays() async throws {
+        try await TestHub.run({
+            $0.hub.pingInterval = .milliseconds(200)
+            $0.hub.pongTimeout = .milliseconds(300)
+        }) { hub in
+            let silent = try await hub.join("s", .init(answerPings: false))
+            let alive = try await hub.join("s")
+            _ = try await alive.waitFor("stream_state")
+            try await silent.waitUntilClosed(timeout: .seconds(3))
+            #expect(silent.pingsReceived >= 1)
+            #expect(silent.closeCode == nil, "a reaped connection is simply closed")
+            #expect(hub.observer.counts.closed[.reaped] == 1)
+            let counted = try await alive.waitForMessages { $0.last?.data["viewer_count"] as? Int == 1 }
+            #expect(counted.last?.event == "viewer_count_changed")
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(alive.isConnected)
+            #expect(alive.pingsReceived >= 2)
+            let roundTrips = hub.observer.counts.roundTrips
+            #expect(!roundTrips.isEmpty && roundTrips.allSatisfy { $0 > .zero && $0 < .seconds(1) })
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+@Suite struct ShutdownTests {
+    @Test func sigtermRefusesNewViewersDuringTheDelayThenClosesViewersWith1001AndExitsZero() async throws {
+        let hub = try await HubProcess(["--shutdown-delay", "1s", "--shutdown-grace", "4s"])
+        let target = HubClient(port: hub.port)
+        var viewers: [TestViewer] = []
+        for _ in 0..<20 { viewers.append(try await TestViewer.join(port: hub.port, stream: "s")) }
+        #expect(try await target.get("/readyz").status == 200)
+
+        let clock = ContinuousClock()
+        let signalled = clock.now
+        hub.terminate()
+        _ = try await eventually("readyz 503") { try await target.get("/readyz").status == 503 ? true : nil }
+        switch try await TestViewer.connect(port: hub.port, path: "/api/v1/streams/s/ws") {
+        case .upgraded: Issue.record("a new viewer was accepted while draining")
+        case .refused(let status, let headers, _):
+            #expect(status == 503)
+            #expect(headers["retry-after"] != nil)
+        }
+        let stillConnected = viewers.filter { $0.isConnected }.count
+        #expect(stillConnected == viewers.count, "viewers stay connected during --shutdown-delay")
+
+        for viewer in viewers { try await viewer.waitUntilClosed(timeout: .seconds(4)) }
+        #expect(clock.now - signalled >= .seconds(1))
+        #expect(viewers.map(\.closeCode) == Array(repeating: 1001, count: viewers.count))
+        #expect(try await hub.exitStatus(timeout: .seconds(5)) == 0)
+        #expect(clock.now - signalled < .seconds(4))
+        #expect(hub.log.contains("Draining"))
+    }
+}

@@ -1,0 +1,47 @@
+import Testing
+
+@Suite struct SlowConsumerTests {
+    @Test func viewerThatStopsReadingIsClosedAndOthersGetEveryEvent() async throws {
+        try await TestHub.run({ $0.hub.maxQueuedBytes = 256 * 1024 }) { hub in
+            let slow = try await hub.join("s", .init(receiveBufferBytes: 4096))
+            let fast = try await hub.join("s")
+            _ = try await slow.waitFor("stream_state")
+            _ = try await fast.waitFor("stream_state")
+            try await slow.stopReading()
+            let padding = String(repeating: "x", count: 60 * 1024)
+            let events = 150
+            for index in 1...events {
+                try await hub.publish("s", "quality_changed", data: #"{"n":\#(index),"pad":"\#(padding)"}"#)
+            }
+            let received = try await fast.waitForMessages(timeout: .seconds(20), "every event") {
+                $0.filter { $0.event == "quality_changed" }.count == events
+            }
+            #expect(received.filter { $0.event == "quality_changed" }.map(\.id) == Array(1...events))
+            try await eventually(timeout: .seconds(10), "slow viewer closed") {
+                hub.observer.counts.closed[.slowConsumer] == 1 ? true : nil
+            }
+            try await slow.waitUntilClosed(timeout: .seconds(5))
+            #expect(fast.isConnected)
+        }
+    }
+
+    @Test func viewerWhoseQueueStallsIsClosedAfterTheWriteTimeout() async throws {
+        try await TestHub.run({
+            $0.hub.writeTimeout = .milliseconds(500)
+            $0.hub.maxQueuedBytes = 64 << 20
+        }) { hub in
+            let slow = try await hub.join("s", .init(receiveBufferBytes: 4096))
+            _ = try await slow.waitFor("stream_state")
+            try await slow.stopReading()
+            let padding = String(repeating: "x", count: 60 * 1024)
+            // More than the socket buffers hold, far below the queue limit: only the timeout can close it.
+            for index in 1...100 {
+                try await hub.publish("s", "quality_changed", data: #"{"n":\#(index),"pad":"\#(padding)"}"#)
+                if hub.observer.counts.closed[.slowConsumer] == 1 { break }
+            }
+            try await eventually(timeout: .seconds(10), "stalled viewer closed") {
+                hub.observer.counts.closed[.slowConsumer] == 1 ? true : nil
+            }
+        }
+    }
+}

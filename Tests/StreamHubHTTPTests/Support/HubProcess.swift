@@ -1,0 +1,75 @@
+import Foundation
+import Synchronization
+
+/// The built `streamhub` executable, run as a child process on a free port.
+final class HubProcess: Sendable {
+    let process: Process
+    private let output: LogBuffer
+    let port: Int
+
+    /// The executable next to the test bundle, which `swift build` puts in the same folder.
+    static var executable: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("streamhub")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/streamhub")
+    }
+
+    /// Runs `streamhub` with `arguments` until it exits, returning its status and standard error.
+    static func runToExit(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stderr: String, stdout: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let errorPipe = Pipe()
+        let outputPipe = Pipe()
+        process.standardError = errorPipe
+        process.standardOutput = outputPipe
+        try process.run()
+        let stderr = errorPipe.fileHandleForReading.readDataToEndOfFile()
+        let stdout = outputPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self), String(decoding: stdout, as: UTF8.self))
+    }
+
+    /// Starts `streamhub --port 0` with `arguments` and waits until it listens; `token: nil` lets it generate one.
+    init(_ arguments: [String], token: String? = TestHub.token) async throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["--host", "127.0.0.1", "--port", "0"] + (token.map { ["--publish-token", $0] } ?? []) + arguments
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        let output = LogBuffer()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            output.append(String(decoding: handle.availableData, as: UTF8.self))
+        }
+        try process.run()
+        self.process = process
+        self.output = output
+        self.port = try await eventually(timeout: .seconds(10), "streamhub to listen") {
+            let log = output.text
+            guard let match = log.firstMatch(of: /listening on 127\.0\.0\.1:(\d+)/) else { return nil }
+            return Int(match.1)
+        }
+    }
+
+    var log: String { output.text }
+
+    func terminate() { process.terminate() }
+
+    /// Waits for the process to exit and returns its status.
+    func exitStatus(timeout: Duration) async throws -> Int32 {
+        try await eventually(timeout: timeout, "streamhub to exit") { self.process.isRunning ? nil : self.process.terminationStatus }
+    }
+
+    deinit {
+        if process.isRunning { process.interrupt(); kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Text a child process wrote, appended from its pipe's handler.
+final class LogBuffer: Sendable {
+    private let storage = Mutex("")
+    var text: String { storage.withLock { $0 } }
+    func append(_ text: String) { storage.withLock { $0 += text } }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import NIOCore
+import ServiceLifecycle
+import StreamHubCore
+import StreamHubHTTP
+import Synchronization
+
+/// A real hub listening on a free loopback port for the duration of `body`.
+struct TestHub: Sendable {
+    static let token = "test-token"
+
+    let port: Int
+    let hub: Hub
+    let observer: RecordingObserver
+
+    /// Starts a hub, runs `body`, then shuts the hub down gracefully.
+    static func run<T: Sendable>(
+        _ configure: (inout StreamHubConfiguration) -> Void = { _ in },
+        _ body: @Sendable (TestHub) async throws -> T
+    ) async throws -> T {
+        var configuration = StreamHubConfiguration(host: "127.0.0.1", port: 0, publishTokens: [token])
+        configuration.shutdownGrace = .seconds(2)
+        configure(&configuration)
+        let observer = RecordingObserver()
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "test-hub")
+        logger.logLevel = .warning
+        let server = StreamHubServer(configuration: configuration, logger: logger, observer: observer) { port in
+            portContinuation.yield(port)
+        }
+        let group = ServiceGroup(services: server.services, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            defer { Task { await group.triggerGracefulShutdown() } }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw TestFailure("hub did not start") }
+            let result = try await body(TestHub(port: port, hub: server.hub, observer: observer))
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        }
+    }
+
+    func join(_ stream: String, _ options: TestViewer.Options = .init()) async throws -> TestViewer {
+        try await TestViewer.join(port: port, stream: stream, options: options)
+    }
+
+    /// Sends one HTTP request; `token: nil` sends no `Authorization`.
+    func request(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        body: String? = nil,
+        token: String? = TestHub.token
+    ) async throws -> HTTPAnswer {
+        try await HubClient(port: port).request(method, path, body: body, token: token)
+    }
+
+    /// Publishes an event and expects `202`.
+    @discardableResult
+    func publish(_ stream: String, _ event: String, data: String = "{}") async throws -> HTTPAnswer {
+        let answer = try await request(.post, "/api/v1/streams/\(stream)/events", body: #"{"event":"\#(event)","data":\#(data)}"#)
+        guard answer.status == 202 else { throw TestFailure("publish answered \(answer.status): \(answer.body)") }
+        return answer
+    }
+}
+
+/// Plain HTTP/1.1 requests to a hub on loopback.
+struct HubClient: Sendable {
+    let port: Int
+
+    func request(_ method: HTTPRequest.Method, _ path: String, body: String? = nil, token: String? = nil) async throws -> HTTPAnswer {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let request = TestClient.Request(path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            try await client.execute(request)
+        }
+        return HTTPAnswer(status: response.status.code, headers: response.headers, body: response.body.map { String(buffer: $0) } ?? "")
+    }
+
+    func get(_ path: String) async throws -> HTTPAnswer { try await request(.get, path) }
+}
+
+/// An HTTP answer with its JSON body decoded on demand.
+struct HTTPAnswer: Sendable {
+    let status: Int
+    let headers: HTTPFields
+    let body: String
+
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
+    }
+}
+
+/// Counts what the hub reports, so tests can check why connections ended.
+final class RecordingObserver: HubObserver {
+    private let state = Mutex(Counts())
+
+    struct Counts {
+        var opened = 0
+        var closed: [ViewerCloseCause: Int] = [:]
+        var rejected: [ViewerRejection: Int] = [:]
+        var roundTrips: [Duration] = []
+        var broadcasts: [(event: String, deliveries: Int)] = []
+    }
+
+    var counts: Counts { state.withLock { $0 } }
+
+    func viewerOpened() { state.withLock { $0.opened += 1 } }
+    func viewerClosed(cause: ViewerCloseCause) { state.withLock { $0.closed[cause, default: 0] += 1 } }
+    func viewerRejected(_ rejection: ViewerRejection) { state.withLock { $0.rejected[rejection, default: 0] += 1 } }
+    func heartbeatAnswered(roundTrip: Duration) { state.withLock { $0.roundTrips.append(roundTrip) } }
+    func broadcastCompleted(event: String, deliveries: Int, latency: Duration) {
+        state.withLock { $0.broadcasts.append((event, deliveries)) }
+    }
+}
