@@ -24,7 +24,10 @@ struct ServeCommand: ParsableCommand {
 
     @Option(
         name: .customLong("publish-token"),
-        help: "Bearer token publishers must present; repeat to accept several during rotation (default: one is generated and printed once)."
+        help: Self.env(
+            "Bearer token publishers must present; repeat to accept several during rotation (default: one is generated and printed once).",
+            "publish-token"
+        )
     )
     var publishTokens: [String] = []
 
