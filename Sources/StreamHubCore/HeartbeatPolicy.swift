@@ -51,7 +51,7 @@ struct HeartbeatPolicy {
 
     mutating func next(now: NIODeadline) -> HeartbeatAction {
         if let since = unansweredSince {
-            if lastHeard >= since {
+            if lastHeard > since {
                 unansweredSince = nil  // Alive, even if no pong came back.
             } else if now >= since + pongTimeout {
                 return .reap

@@ -1,0 +1,43 @@
+import Testing
+
+@testable import StreamHubCore
+
+@Suite struct SmallTypeTests {
+    @Test(arguments: [
+        (0, "1970-01-01T00:00:00.000Z"), (951_782_400_123, "2000-02-29T00:00:00.123Z"),
+        (1_795_624_663_007, "2026-11-25T16:37:43.007Z"), (-1, "1969-12-31T23:59:59.999Z"),
+    ])
+    func timestampsAreRFC3339UTCWithMilliseconds(milliseconds: Int64, text: String) {
+        #expect(Timestamp(millisecondsSince1970: milliseconds).description == text)
+    }
+
+    @Test func streamIDsAcceptUUIDsAndRefuseOthers() {
+        #expect(StreamID("3f2504e0-4f89-11d3-9a0c-0305e82c3301") != nil)
+        #expect(StreamID("a.b_c:d-E9") != nil)
+        #expect(StreamID(String(repeating: "a", count: 128)) != nil)
+        for bad in ["", String(repeating: "a", count: 129), "a b", "a/b", "é", "a\"b"] { #expect(StreamID(bad) == nil) }
+    }
+
+    @Test func tokensMatchExactlyAndAcceptRotation() {
+        let tokens = PublishTokens(["current", "next"])
+        #expect(tokens.accepts(authorization: "Bearer current"))
+        #expect(tokens.accepts(authorization: "bearer next"))
+        for bad in [nil, "", "Bearer ", "Bearer curren", "Bearer currentt", "Basic current", "current"] {
+            #expect(!tokens.accepts(authorization: bad))
+        }
+    }
+
+    @Test func originPolicy() {
+        let only = OriginPolicy.only(["https://player.example.com"])
+        #expect(only.allows(nil))
+        #expect(only.allows("https://player.example.com"))
+        #expect(!only.allows("https://player.example.com.evil.io"))
+        #expect(OriginPolicy.only(["*", "https://a"]).allows("https://b"))
+    }
+
+    @Test func effectiveConnectionLimitKeepsAReserveOfDescriptors() {
+        #expect(ConnectionLimit.effective(requested: nil, openFileLimit: 20_000) == 19_744)
+        #expect(ConnectionLimit.effective(requested: 500, openFileLimit: 20_000) == 500)
+        #expect(ConnectionLimit.effective(requested: 50_000, openFileLimit: 1024) == 768)
+    }
+}
