@@ -81,7 +81,10 @@ public struct JSONScanner {
         case UInt8(ascii: "{"):
             index += 1
             skipWhitespace()
-            if peek() == UInt8(ascii: "}") { index += 1; return }
+            if peek() == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
             while true {
                 skipWhitespace()
                 _ = try readString()
@@ -97,7 +100,10 @@ public struct JSONScanner {
         case UInt8(ascii: "["):
             index += 1
             skipWhitespace()
-            if peek() == UInt8(ascii: "]") { index += 1; return }
+            if peek() == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
             while true {
                 skipWhitespace()
                 try skipValue(depth: depth + 1)

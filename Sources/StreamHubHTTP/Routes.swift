@@ -37,12 +37,13 @@ struct Routes {
 
     private func listStreams(_ request: Request) throws -> Response {
         try authorize(request)
-        let limit = try request.uri.queryParameters.get("limit").map { raw in
-            guard let limit = Int(raw), (1...1000).contains(limit) else {
-                throw APIError(.badRequest, "limit must be a whole number from 1 to 1000")
-            }
-            return limit
-        } ?? 100
+        let limit =
+            try request.uri.queryParameters.get("limit").map { raw in
+                guard let limit = Int(raw), (1...1000).contains(limit) else {
+                    throw APIError(.badRequest, "limit must be a whole number from 1 to 1000")
+                }
+                return limit
+            } ?? 100
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("streams")

@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
-import UnixSignals
 import StreamHubCore
 import StreamHubHTTP
+import UnixSignals
 
 @main
 enum Main {

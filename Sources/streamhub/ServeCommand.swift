@@ -31,10 +31,15 @@ struct ServeCommand: ParsableCommand {
     )
     var publishTokens: [String] = []
 
-    @Option(help: Self.env("Comma-separated exact origins allowed to connect as viewers, or * for any. Requests without Origin always pass.", "allowed-origins"))
+    @Option(
+        help: Self.env(
+            "Comma-separated exact origins allowed to connect as viewers, or * for any. Requests without Origin always pass.", "allowed-origins"))
     var allowedOrigins = "*"
 
-    @Option(help: Self.env("Most viewer connections (default: the open-file limit minus \(ConnectionLimit.reservedDescriptors)); the effective limit is logged at start.", "max-connections"))
+    @Option(
+        help: Self.env(
+            "Most viewer connections (default: the open-file limit minus \(ConnectionLimit.reservedDescriptors)); the effective limit is logged at start.",
+            "max-connections"))
     var maxConnections: Int?
 
     @Option(help: Self.env("Time between server pings to each viewer.", "ping-interval"))

@@ -32,7 +32,10 @@ import Testing
 
     @Test func anyFrameKeepsTheViewerAliveAndMatchingPongsGiveTheRoundTrip() {
         var heartbeat = policy(jitter: .zero)
-        guard case .sendPing(let payload) = heartbeat.next(now: start) else { Issue.record("expected a ping"); return }
+        guard case .sendPing(let payload) = heartbeat.next(now: start) else {
+            Issue.record("expected a ping")
+            return
+        }
         #expect(heartbeat.pongReceived(payload: payload &+ 1, at: start + .milliseconds(5)) == nil)
         #expect(heartbeat.pongReceived(payload: payload, at: start + .milliseconds(7)) == .milliseconds(7))
         #expect(heartbeat.next(now: start + .seconds(15)) == .wait(until: start + .seconds(20)))

@@ -2,10 +2,12 @@ import Testing
 
 @Suite struct HeartbeatTests {
     @Test func silentViewerIsReapedAndLeavesTheCountWhileAnAnsweringOneStays() async throws {
-        try await TestHub.run({
-            $0.hub.pingInterval = .milliseconds(200)
-            $0.hub.pongTimeout = .milliseconds(300)
-        }) { hub in
+        try await TestHub.run(
+            TestHub.configuration {
+                $0.hub.pingInterval = .milliseconds(200)
+                $0.hub.pongTimeout = .milliseconds(300)
+            }
+        ) { hub in
             let silent = try await hub.join("s", .init(answerPings: false))
             let alive = try await hub.join("s")
             _ = try await alive.waitFor("stream_state")

@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func wrongOrMissingTokenIs401AndEveryConfiguredTokenWorks() async throws {
-        try await TestHub.run({ $0.publishTokens = [TestHub.token, "next-token"] }) { hub in
+        try await TestHub.run(TestHub.configuration { $0.publishTokens = [TestHub.token, "next-token"] }) { hub in
             let body = #"{"event":"stream_started"}"#
             let missing = try await publish(hub, body, token: nil)
             #expect(missing.status == 401)

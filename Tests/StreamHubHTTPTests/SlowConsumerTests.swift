@@ -2,7 +2,7 @@ import Testing
 
 @Suite struct SlowConsumerTests {
     @Test func viewerThatStopsReadingIsClosedAndOthersGetEveryEvent() async throws {
-        try await TestHub.run({ $0.hub.maxQueuedBytes = 256 * 1024 }) { hub in
+        try await TestHub.run(TestHub.configuration { $0.hub.maxQueuedBytes = 256 * 1024 }) { hub in
             let slow = try await hub.join("s", .init(receiveBufferBytes: 4096))
             let fast = try await hub.join("s")
             _ = try await slow.waitFor("stream_state")
@@ -26,10 +26,12 @@ import Testing
     }
 
     @Test func viewerWhoseQueueStallsIsClosedAfterTheWriteTimeout() async throws {
-        try await TestHub.run({
-            $0.hub.writeTimeout = .milliseconds(500)
-            $0.hub.maxQueuedBytes = 64 << 20
-        }) { hub in
+        try await TestHub.run(
+            TestHub.configuration {
+                $0.hub.writeTimeout = .milliseconds(500)
+                $0.hub.maxQueuedBytes = 64 << 20
+            }
+        ) { hub in
             let slow = try await hub.join("s", .init(receiveBufferBytes: 4096))
             _ = try await slow.waitFor("stream_state")
             try await slow.stopReading()

@@ -3,10 +3,12 @@ import Testing
 
 @Suite struct ViewerConnectionTests {
     @Test func refusedUpgradesGetTheirStatusAndJSONErrorBeforeAnyUpgrade() async throws {
-        try await TestHub.run({
-            $0.hub.allowedOrigins = .only(["https://player.example.com"])
-            $0.hub.maxConnections = 2
-        }) { hub in
+        try await TestHub.run(
+            TestHub.configuration {
+                $0.hub.allowedOrigins = .only(["https://player.example.com"])
+                $0.hub.maxConnections = 2
+            }
+        ) { hub in
             func connect(_ path: String, origin: String? = nil) async throws -> (Int, [String: String], String) {
                 switch try await TestViewer.connect(port: hub.port, path: path, options: .init(origin: origin)) {
                 case .upgraded: return (101, [:], "")

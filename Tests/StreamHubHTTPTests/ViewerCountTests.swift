@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func noCountMessageWhileTheCountStaysTheSame() async throws {
-        try await TestHub.run({ $0.hub.viewerCountInterval = .milliseconds(100) }) { hub in
+        try await TestHub.run(TestHub.configuration { $0.hub.viewerCountInterval = .milliseconds(100) }) { hub in
             let viewer = try await hub.join("quiet")
             let first = try await viewer.waitFor("viewer_count_changed")
             #expect(first.data["viewer_count"] as? Int == 1)

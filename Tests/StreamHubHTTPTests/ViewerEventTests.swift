@@ -91,7 +91,7 @@ import Testing
     }
 
     @Test func stateOfAStreamWithoutViewersOrEventsIsForgottenAfterTheTTL() async throws {
-        try await TestHub.run({ $0.hub.streamStateTTL = .seconds(1) }) { hub in
+        try await TestHub.run(TestHub.configuration { $0.hub.streamStateTTL = .seconds(1) }) { hub in
             try await hub.publish("short", "stream_started")
             #expect(try await hub.request(.get, "/api/v1/streams/short").json["status"] as? String == "live")
             try await eventually(timeout: .seconds(5), "state forgotten") {

@@ -63,7 +63,10 @@ final class HubProcess: Sendable {
     }
 
     deinit {
-        if process.isRunning { process.interrupt(); kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning {
+            process.interrupt()
+            kill(process.processIdentifier, SIGKILL)
+        }
     }
 }
 

@@ -16,14 +16,19 @@ struct TestHub: Sendable {
     let hub: Hub
     let observer: RecordingObserver
 
-    /// Starts a hub, runs `body`, then shuts the hub down gracefully.
-    static func run<T: Sendable>(
-        _ configure: (inout StreamHubConfiguration) -> Void = { _ in },
-        _ body: @Sendable (TestHub) async throws -> T
-    ) async throws -> T {
+    /// The settings tests start from: loopback, a free port, a known token, a short grace.
+    static func configuration(_ edit: (inout StreamHubConfiguration) -> Void = { _ in }) -> StreamHubConfiguration {
         var configuration = StreamHubConfiguration(host: "127.0.0.1", port: 0, publishTokens: [token])
         configuration.shutdownGrace = .seconds(2)
-        configure(&configuration)
+        edit(&configuration)
+        return configuration
+    }
+
+    /// Starts a hub, runs `body`, then shuts the hub down gracefully.
+    static func run<T: Sendable>(
+        _ configuration: StreamHubConfiguration = configuration(),
+        _ body: @Sendable (TestHub) async throws -> T
+    ) async throws -> T {
         let observer = RecordingObserver()
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "test-hub")

@@ -184,7 +184,8 @@ private final class FrameRecorder: ChannelInboundHandler, Sendable {
         state.withLock { $0.frames.append(RecordedFrame(opcode: frame.opcode, payload: bytes)) }
         switch frame.opcode {
         case .ping where answerPings:
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: ByteBuffer(bytes: bytes))), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: ByteBuffer(bytes: bytes))), promise: nil)
         case .connectionClose:
             let code = bytes.count >= 2 ? UInt16(bytes[0]) << 8 | UInt16(bytes[1]) : 1005
             state.withLock { $0.closeCode = code }
@@ -213,7 +214,10 @@ private final class HandshakeHandler: ChannelInboundHandler, Sendable {
         var incoming = unwrapInboundIn(data)
         if state.withLock({ $0.done }) { return context.fireChannelRead(data) }
         let bytes = incoming.readBytes(length: incoming.readableBytes) ?? []
-        let buffered = state.withLock { $0.buffer += bytes; return $0.buffer }
+        let buffered = state.withLock {
+            $0.buffer += bytes
+            return $0.buffer
+        }
         guard let end = buffered.firstRange(of: Array("\r\n\r\n".utf8)) else { return }
         let head = String(decoding: buffered[..<end.lowerBound], as: UTF8.self)
         var lines = head.components(separatedBy: "\r\n")
