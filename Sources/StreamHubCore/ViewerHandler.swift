@@ -68,6 +68,7 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         fanout.add(self)
         send(hub.encoder.streamState(snapshot), context: context)
         runHeartbeat()
+        hub.logger.debug("Viewer joined", metadata: ["stream.id": "\(streamID)", "viewers": "\(snapshot.viewerCount)"])
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -87,6 +88,7 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         closeTimer?.cancel()
         fanout?.remove(self)
         hub.viewerLeft(streamID, cause: cause ?? .client)
+        hub.logger.debug("Viewer left", metadata: ["stream.id": "\(streamID)", "close.cause": "\((cause ?? .client).rawValue)"])
         context = nil
     }
 

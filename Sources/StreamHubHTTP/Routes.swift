@@ -18,6 +18,7 @@ struct Routes {
     }
 
     func add(to router: Router<BasicRequestContext>) {
+        router.add(middleware: JSONErrorMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.ok(#"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in readiness() }
         let streams = router.group("api/v1/streams")

@@ -45,6 +45,9 @@ import Testing
             #expect(answer.json["error"] != nil)
             #expect(try await hub.request(.get, "/api/v1/streams/bad$id/ws").status == 400)
             #expect(try await hub.request(.get, "/healthz").status == 200)
+            let unknown = try await hub.request(.get, "/nowhere")
+            #expect(unknown.status == 404)
+            #expect((unknown.json["error"] as? String)?.contains("/nowhere") == true)
             #expect(try await hub.request(.get, "/readyz").json["failing_checks"] as? [String] == [])
         }
     }
