@@ -57,9 +57,21 @@ public struct JSONScanner {
 
     private mutating func readMembers() throws(JSONSyntaxError) -> [JSONMember] {
         var members: [JSONMember] = []
+        try scanObject(depth: 0) { key, value in members.append(JSONMember(key: key, value: value)) }
+        return members
+    }
+
+    /// Reads an object from its `{`, handing each member to `member`.
+    private mutating func scanObject(
+        depth: Int,
+        member: (String, ArraySlice<UInt8>) -> Void = { _, _ in }
+    ) throws(JSONSyntaxError) {
         try expect(UInt8(ascii: "{"))
         skipWhitespace()
-        if peek() == UInt8(ascii: "}") { return members }
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
         while true {
             skipWhitespace()
             let key = try readString()
@@ -67,10 +79,12 @@ public struct JSONScanner {
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
             let start = index
-            try skipValue(depth: 1)
-            members.append(JSONMember(key: key, value: bytes[start..<index]))
+            try skipValue(depth: depth + 1)
+            member(key, bytes[start..<index])
             skipWhitespace()
-            if try next() == UInt8(ascii: "}") { return members }
+            let separator = try next()
+            if separator == UInt8(ascii: "}") { return }
+            guard separator == UInt8(ascii: ",") else { throw error("expected ',' or '}' in object", back: 1) }
         }
     }
 
@@ -79,24 +93,7 @@ public struct JSONScanner {
         guard let byte = peek() else { throw error("unexpected end of input") }
         switch byte {
         case UInt8(ascii: "{"):
-            index += 1
-            skipWhitespace()
-            if peek() == UInt8(ascii: "}") {
-                index += 1
-                return
-            }
-            while true {
-                skipWhitespace()
-                _ = try readString()
-                skipWhitespace()
-                try expect(UInt8(ascii: ":"))
-                skipWhitespace()
-                try skipValue(depth: depth + 1)
-                skipWhitespace()
-                let separator = try next()
-                if separator == UInt8(ascii: "}") { return }
-                guard separator == UInt8(ascii: ",") else { throw error("expected ',' or '}' in object", back: 1) }
-            }
+            try scanObject(depth: depth)
         case UInt8(ascii: "["):
             index += 1
             skipWhitespace()

@@ -6,9 +6,8 @@ struct ConfigDuration: ExpressibleByArgument, CustomStringConvertible, Sendable 
     private let text: String
 
     init?(argument: String) {
-        let digits = argument.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, let amount = Int64(digits) else { return nil }
-        switch argument.dropFirst(digits.count) {
+        guard let (amount, unit) = splitAmount(argument) else { return nil }
+        switch unit {
         case "ms": duration = .milliseconds(amount)
         case "s": duration = .seconds(amount)
         case "m": duration = .seconds(amount * 60)
@@ -29,10 +28,9 @@ struct ConfigByteCount: ExpressibleByArgument, CustomStringConvertible, Sendable
     private let text: String
 
     init?(argument: String) {
-        let digits = argument.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, let amount = Int(digits) else { return nil }
+        guard let (amount, unit) = splitAmount(argument), let amount = Int(exactly: amount) else { return nil }
         let (product, overflow): (Int, Bool)
-        switch argument.dropFirst(digits.count) {
+        switch unit {
         case "": (product, overflow) = (amount, false)
         case "KiB": (product, overflow) = amount.multipliedReportingOverflow(by: 1024)
         case "MiB": (product, overflow) = amount.multipliedReportingOverflow(by: 1 << 20)
@@ -44,4 +42,11 @@ struct ConfigByteCount: ExpressibleByArgument, CustomStringConvertible, Sendable
     }
 
     var description: String { text }
+}
+
+/// `"500ms"` → `(500, "ms")`; `nil` without leading digits or when they overflow.
+private func splitAmount(_ argument: String) -> (Int64, Substring)? {
+    let digits = argument.prefix { $0.isASCII && $0.isNumber }
+    guard !digits.isEmpty, let amount = Int64(digits) else { return nil }
+    return (amount, argument.dropFirst(digits.count))
 }
