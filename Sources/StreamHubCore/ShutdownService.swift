@@ -20,7 +20,11 @@ public struct ShutdownService: Service {
     }
 
     public func run() async throws {
-        try? await gracefulShutdown()
+        do {
+            try await gracefulShutdown()
+        } catch {
+            return  // Cancelled: the group is going down without a drain.
+        }
         let clock = ContinuousClock()
         let deadline = clock.now + grace
         hub.beginDraining()

@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 import StreamHubCore
 
-/// The REST routes: publishing, stream state, health and the answers to refused viewer upgrades.
+/// The REST routes: publishing, stream state and health; refused handshakes are answered by ``ViewerUpgradeChannel``.
 struct Routes {
     let hub: Hub
     let tokens: PublishTokens
@@ -25,7 +25,7 @@ struct Routes {
         streams.get { request, _ in try listStreams(request) }
         streams.get(":stream_id") { _, context in try JSONResponse.ok(hub.state(of: streamID(context)).json) }
         streams.post(":stream_id/events") { request, context in try await publish(request, context) }
-        streams.get(":stream_id/ws") { request, context in try refusedUpgrade(request, context) }
+        streams.get(":stream_id/ws") { request, context in try notAHandshake(context) }
     }
 
     private func readiness() -> Response {
@@ -70,7 +70,7 @@ struct Routes {
         }
         let parsed: PublishRequest
         do {
-            parsed = try PublishRequest(body: body.readableBytesView[...].map { $0 }[...])
+            parsed = try PublishRequest(body: Array(body.readableBytesView)[...])
         } catch {
             throw APIError(error)
         }
@@ -92,7 +92,7 @@ struct Routes {
     }
 
     /// Answers a request for a viewer URL that did not ask for a WebSocket upgrade.
-    private func refusedUpgrade(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+    private func notAHandshake(_ context: BasicRequestContext) throws -> Response {
         _ = try streamID(context)
         var response = APIError(
             .upgradeRequired,

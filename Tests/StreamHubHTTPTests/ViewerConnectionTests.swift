@@ -31,6 +31,10 @@ import Testing
             let ready = try await hub.request(.get, "/readyz")
             #expect(ready.status == 503, "at the limit new viewers would be refused")
 
+            switch try await TestViewer.connect(port: hub.port, path: "/api/v1/streams/s/ws", options: .init(webSocketVersion: "8")) {
+            case .upgraded: Issue.record("a handshake of version 8 was accepted")
+            case .refused(let status, _, let body): #expect(status == 400 && body.contains("Sec-WebSocket-Version"))
+            }
             let (otherPath, _, _) = try await connect("/healthz")
             #expect(otherPath == 404)
             let counts = hub.observer.counts.rejected

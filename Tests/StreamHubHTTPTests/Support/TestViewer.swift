@@ -19,7 +19,7 @@ final class TestViewer: Sendable {
         var origin: String?
         /// A small receive buffer makes a viewer that stops reading back up the server quickly.
         var receiveBufferBytes: Int?
-        var extraHeaders: [String: String] = [:]
+        var webSocketVersion = "13"
     }
 
     let channel: any Channel
@@ -48,9 +48,8 @@ final class TestViewer: Sendable {
         }
         let channel = try await bootstrap.connect(host: "127.0.0.1", port: port).get()
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: \(options.webSocketVersion)\r\n"
         if let origin = options.origin { request += "Origin: \(origin)\r\n" }
-        for (name, value) in options.extraHeaders { request += "\(name): \(value)\r\n" }
         request += "\r\n"
         try await writeBelowEncoder(channel, Array(request.utf8))
         switch try await handshake.result.futureResult.get() {
