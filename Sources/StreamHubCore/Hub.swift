@@ -158,6 +158,11 @@ public final class Hub: Sendable {
     /// Streams with at least one viewer on this node.
     public var activeStreams: Int { directory.withLock { $0.activeStreams } }
 
+    /// Each stream with viewers and its count; a copy, so callers sort and format without holding the lock.
+    public func viewerCounts() -> [(StreamID, Int)] {
+        directory.withLock { $0.viewerCounts() }
+    }
+
     /// Forgets streams idle for ``HubConfiguration/streamStateTTL``.
     @discardableResult
     public func forgetIdleStreams() -> Int {

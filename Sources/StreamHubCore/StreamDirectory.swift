@@ -104,6 +104,13 @@ struct StreamDirectory {
         snapshot(of: id, entry: entries[id], wallClock: wallClock)
     }
 
+    func viewerCounts() -> [(StreamID, Int)] {
+        var counts: [(StreamID, Int)] = []
+        counts.reserveCapacity(entries.count)
+        for (id, entry) in entries where entry.viewers > 0 { counts.append((id, entry.viewers)) }
+        return counts
+    }
+
     /// Streams with viewers, busiest first.
     func busiest(limit: Int, wallClock: Timestamp) -> [StreamSnapshot] {
         entries.filter { $0.value.viewers > 0 }

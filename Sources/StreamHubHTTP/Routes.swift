@@ -5,6 +5,7 @@ import StreamHubCore
 /// The REST routes: publishing, stream state and health; refused handshakes are answered by ``ViewerUpgradeChannel``.
 struct Routes {
     let hub: Hub
+    let metrics: HubMetrics
     let tokens: PublishTokens
 
     static let streamsPath = "/api/v1/streams/"
@@ -17,10 +18,32 @@ struct Routes {
         return id.contains("/") ? nil : id
     }
 
-    func add(to router: Router<BasicRequestContext>) {
+    /// A router whose errors, its own included, are JSON `{"error": "..."}` answers.
+    static func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
         router.add(middleware: JSONErrorMiddleware())
+        return router
+    }
+
+    /// `/healthz` and `/readyz`, served on every port.
+    func addHealth(to router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.ok(#"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in readiness() }
+    }
+
+    /// `/metrics`, in Prometheus text format.
+    func addMetrics(to router: Router<BasicRequestContext>) {
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: HubMetrics.contentType],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(hub: hub)))
+            )
+        }
+    }
+
+    /// The publisher and stream routes.
+    func addStreams(to router: Router<BasicRequestContext>) {
         let streams = router.group("api/v1/streams")
         streams.get { request, _ in try listStreams(request) }
         streams.get(":stream_id") { _, context in try JSONResponse.ok(hub.state(of: streamID(context)).json) }

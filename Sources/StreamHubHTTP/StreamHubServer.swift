@@ -11,6 +11,10 @@ public struct StreamHubConfiguration: Sendable {
     public var host: String
     /// `0` binds a free port; ``StreamHubServer`` reports the one it got.
     public var port: Int
+    /// When set, `/metrics` is served only on this port (with `/healthz` and `/readyz`).
+    public var metricsPort: Int?
+    /// Streams named in `streamhub_stream_viewers`.
+    public var metricsTopStreams: Int
     public var publishTokens: [String]
     public var hub: HubConfiguration
     /// How long `/readyz` and upgrades answer 503 before viewers are closed.
@@ -21,6 +25,8 @@ public struct StreamHubConfiguration: Sendable {
     public init(
         host: String = "0.0.0.0",
         port: Int = 8080,
+        metricsPort: Int? = nil,
+        metricsTopStreams: Int = 100,
         publishTokens: [String],
         hub: HubConfiguration = HubConfiguration(),
         shutdownDelay: Duration = .zero,
@@ -28,6 +34,8 @@ public struct StreamHubConfiguration: Sendable {
     ) {
         self.host = host
         self.port = port
+        self.metricsPort = metricsPort
+        self.metricsTopStreams = metricsTopStreams
         self.publishTokens = publishTokens
         self.hub = hub
         self.shutdownDelay = shutdownDelay
@@ -37,39 +45,105 @@ public struct StreamHubConfiguration: Sendable {
 
 /// A StreamHub node: the hub, its HTTP and WebSocket server, and the services that run them.
 public struct StreamHubServer: Sendable {
+    /// Which listener ``StreamHubServer`` reports as bound.
+    public enum Listener: Sendable {
+        case main
+        case metrics
+    }
+
     public let hub: Hub
+    public let metrics: HubMetrics
     /// Run these in one `ServiceGroup`, in this order: the drain is shut down first and the listener last.
     public let services: [any Service]
 
     /// - Parameters:
     ///   - configuration: The node's settings.
     ///   - logger: Logger for the hub and the server.
-    ///   - observer: Receives the hub's counts and timings.
+    ///   - observer: Also receives the hub's counts and timings, besides ``metrics``.
     ///   - eventLoopGroup: Loops for every connection.
-    ///   - onListening: Called with the bound port once the server accepts connections.
+    ///   - onListening: Called with each listener's bound port once it accepts connections.
     public init(
         configuration: StreamHubConfiguration,
         logger: Logger,
-        observer: any HubObserver = NoHubObserver(),
+        observer: (any HubObserver)? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }
     ) {
-        let hub = Hub(configuration: configuration.hub, eventLoopGroup: eventLoopGroup, logger: logger, observer: observer)
-        let router = Router()
-        Routes(hub: hub, tokens: PublishTokens(configuration.publishTokens)).add(to: router)
+        let metrics = HubMetrics(topStreams: configuration.metricsTopStreams)
+        let hub = Hub(
+            configuration: configuration.hub,
+            eventLoopGroup: eventLoopGroup,
+            logger: logger,
+            observer: observer.map { ObserverPair(first: metrics, second: $0) } ?? metrics
+        )
+        let routes = Routes(hub: hub, metrics: metrics, tokens: PublishTokens(configuration.publishTokens))
+        let router = Routes.makeRouter()
+        routes.addStreams(to: router)
+        routes.addHealth(to: router)
+        if configuration.metricsPort == nil { routes.addMetrics(to: router) }
         let application = Application(
             router: router,
             server: HTTPServerBuilder { responder in ViewerUpgradeChannel(hub: hub, responder: responder) },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), backlog: 4096),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+            onServerRunning: { channel in await onListening(.main, channel.localAddress?.port ?? configuration.port) },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger
         )
+        var services: [any Service] = [application]
+        if let metricsPort = configuration.metricsPort {
+            let metricsRouter = Routes.makeRouter()
+            routes.addHealth(to: metricsRouter)
+            routes.addMetrics(to: metricsRouter)
+            services.append(
+                Application(
+                    router: metricsRouter,
+                    configuration: .init(address: .hostname(configuration.host, port: metricsPort)),
+                    onServerRunning: { channel in await onListening(.metrics, channel.localAddress?.port ?? metricsPort) },
+                    eventLoopGroupProvider: .shared(eventLoopGroup),
+                    logger: logger
+                )
+            )
+        }
+        services.append(HubService(hub: hub))
+        services.append(ShutdownService(hub: hub, delay: configuration.shutdownDelay, grace: configuration.shutdownGrace))
         self.hub = hub
-        self.services = [
-            application,
-            HubService(hub: hub),
-            ShutdownService(hub: hub, delay: configuration.shutdownDelay, grace: configuration.shutdownGrace),
-        ]
+        self.metrics = metrics
+        self.services = services
+    }
+}
+
+/// Hands every observation to two observers.
+private struct ObserverPair: HubObserver {
+    let first: any HubObserver
+    let second: any HubObserver
+
+    func viewerOpened() {
+        first.viewerOpened()
+        second.viewerOpened()
+    }
+
+    func viewerClosed(cause: ViewerCloseCause) {
+        first.viewerClosed(cause: cause)
+        second.viewerClosed(cause: cause)
+    }
+
+    func viewerRejected(_ rejection: ViewerRejection) {
+        first.viewerRejected(rejection)
+        second.viewerRejected(rejection)
+    }
+
+    func heartbeatAnswered(roundTrip: Duration) {
+        first.heartbeatAnswered(roundTrip: roundTrip)
+        second.heartbeatAnswered(roundTrip: roundTrip)
+    }
+
+    func eventPublished(_ event: PublishedEvent) {
+        first.eventPublished(event)
+        second.eventPublished(event)
+    }
+
+    func broadcastCompleted(event: String, deliveries: Int, latency: Duration) {
+        first.broadcastCompleted(event: event, deliveries: deliveries, latency: latency)
+        second.broadcastCompleted(event: event, deliveries: deliveries, latency: latency)
     }
 }

@@ -61,6 +61,8 @@ enum Main {
         let configuration = StreamHubConfiguration(
             host: command.host,
             port: command.port,
+            metricsPort: command.metricsPort,
+            metricsTopStreams: command.metricsTopStreams,
             publishTokens: tokens,
             hub: hub,
             shutdownDelay: command.shutdownDelay.duration,
@@ -70,6 +72,8 @@ enum Main {
             "Starting streamhub \(StreamHubVersion.current)",
             metadata: [
                 "host": "\(command.host)", "port": "\(command.port)",
+                "metrics_port": "\(command.metricsPort.map(String.init) ?? "none (main port)")",
+                "metrics_top_streams": "\(command.metricsTopStreams)",
                 "publish_tokens": "\(tokens.count) (redacted)",
                 "allowed_origins": "\(hub.allowedOrigins)",
                 "max_connections": "\(hub.maxConnections) (flag: \(command.maxConnections.map(String.init) ?? "none"), open files: \(openFiles))",

@@ -22,6 +22,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: Self.env("Port for viewers, publishers and /metrics (0 picks a free port).", "port"))
     var port = 8080
 
+    @Option(help: Self.env("Serve /metrics only on this port (with /healthz and /readyz); the main port answers 404 for it.", "metrics-port"))
+    var metricsPort: Int?
+
+    @Option(help: Self.env("Streams named in streamhub_stream_viewers; the rest are summed as stream_id=\"(other)\".", "metrics-top-streams"))
+    var metricsTopStreams = 100
+
     @Option(
         name: .customLong("publish-token"),
         help: Self.env(
@@ -79,7 +85,7 @@ struct ServeCommand: ParsableCommand {
 
     /// Names of every option, for environment variables.
     static let optionNames = [
-        "host", "port", "publish-token", "allowed-origins", "max-connections", "ping-interval", "pong-timeout",
+        "host", "port", "metrics-port", "metrics-top-streams", "publish-token", "allowed-origins", "max-connections", "ping-interval", "pong-timeout",
         "viewer-count-interval", "max-queued-bytes", "write-timeout", "stream-state-ttl", "shutdown-delay",
         "shutdown-grace", "log-level", "log-format",
     ]
@@ -87,6 +93,13 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, not \(port)") }
+        if let metricsPort {
+            guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be from 0 to 65535, not \(metricsPort)") }
+            guard metricsPort != port || port == 0 else { throw ValidationError("--metrics-port must differ from --port (\(port))") }
+        }
+        guard (1...10_000).contains(metricsTopStreams) else {
+            throw ValidationError("--metrics-top-streams must be from 1 to 10000, not \(metricsTopStreams)")
+        }
         if let maxConnections, maxConnections < 1 {
             throw ValidationError("--max-connections must be at least 1, not \(maxConnections)")
         }

@@ -13,8 +13,11 @@ struct TestHub: Sendable {
     static let token = "test-token"
 
     let port: Int
+    /// The `--metrics-port` listener, when configured.
+    let metricsPort: Int?
     let hub: Hub
     let observer: RecordingObserver
+    let metrics: HubMetrics
 
     /// The settings tests start from: loopback, a free port, a known token, a short grace.
     static func configuration(_ edit: (inout StreamHubConfiguration) -> Void = { _ in }) -> StreamHubConfiguration {
@@ -30,19 +33,24 @@ struct TestHub: Sendable {
         _ body: @Sendable (TestHub) async throws -> T
     ) async throws -> T {
         let observer = RecordingObserver()
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: (StreamHubServer.Listener, Int).self)
         var logger = Logger(label: "test-hub")
         logger.logLevel = .warning
-        let server = StreamHubServer(configuration: configuration, logger: logger, observer: observer) { port in
-            portContinuation.yield(port)
+        let server = StreamHubServer(configuration: configuration, logger: logger, observer: observer) { listener, port in
+            portContinuation.yield((listener, port))
         }
         let group = ServiceGroup(services: server.services, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             defer { Task { await group.triggerGracefulShutdown() } }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw TestFailure("hub did not start") }
-            let result = try await body(TestHub(port: port, hub: server.hub, observer: observer))
+            var bound: [StreamHubServer.Listener: Int] = [:]
+            for await (listener, port) in ports {
+                bound[listener] = port
+                if bound.count == (configuration.metricsPort == nil ? 1 : 2) { break }
+            }
+            guard let port = bound[.main] else { throw TestFailure("hub did not start") }
+            let hub = TestHub(port: port, metricsPort: bound[.metrics], hub: server.hub, observer: observer, metrics: server.metrics)
+            let result = try await body(hub)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return result
@@ -79,7 +87,8 @@ struct HubClient: Sendable {
     func request(_ method: HTTPRequest.Method, _ path: String, body: String? = nil, token: String? = nil) async throws -> HTTPAnswer {
         var headers: HTTPFields = [:]
         if let token { headers[.authorization] = "Bearer \(token)" }
-        let request = TestClient.Request(path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let request = TestClient.Request(
+            path, method: method, authority: "127.0.0.1:\(port)", headers: headers, body: body.map { ByteBuffer(string: $0) })
         let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
             try await client.execute(request)
         }

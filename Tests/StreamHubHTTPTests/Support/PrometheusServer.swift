@@ -1,0 +1,88 @@
+import Foundation
+
+/// A real Prometheus server on a free loopback port, scraping the given targets every second.
+final class PrometheusServer: Sendable {
+    let port: Int
+    private let process: Process
+    private let directory: URL
+    private let log: LogBuffer
+
+    init(scraping targets: [Int]) async throws {
+        let binary = try IntegrationTool.require("prometheus")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamhub-prometheus-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = """
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+              - job_name: streamhub
+                static_configs:
+                  - targets: [\(targets.map { "'127.0.0.1:\($0)'" }.joined(separator: ", "))]
+            """
+        try config.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
+        port = try freeLoopbackPort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "--config.file=\(directory.appendingPathComponent("prometheus.yml").path)",
+            "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
+            "--web.listen-address=127.0.0.1:\(port)",
+            "--log.level=warn",
+        ]
+        let pipe = Pipe()
+        let log = LogBuffer()
+        self.log = log
+        pipe.fileHandleForReading.readabilityHandler = { log.append(String(decoding: $0.availableData, as: UTF8.self)) }
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let client = HubClient(port: port)
+        _ = try await eventually(timeout: .seconds(30), "Prometheus to be ready") {
+            guard self.process.isRunning else { throw TestFailure("Prometheus exited: \(log.text)") }
+            return try? await client.get("/-/ready").status == 200 ? true : nil
+        }
+    }
+
+    /// The value of an instant query's first sample, or `nil` when the result is empty.
+    func query(_ promQL: String) async throws -> Double? {
+        let encoded = promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? promQL
+        let answer = try await HubClient(port: port).get("/api/v1/query?query=\(encoded)")
+        guard answer.status == 200, let data = answer.json["data"] as? [String: Any] else {
+            throw TestFailure("query \(promQL) answered \(answer.status): \(answer.body)")
+        }
+        guard let first = (data["result"] as? [[String: Any]])?.first, let value = first["value"] as? [Any],
+            let text = value.last as? String
+        else { return nil }
+        return Double(text)
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit { stop() }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+func freeLoopbackPort() throws -> Int {
+    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socketFD >= 0 else { throw TestFailure("socket() failed") }
+    defer { close(socketFD) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(socketFD, pointer, length) == 0 && getsockname(socketFD, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw TestFailure("bind() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
