@@ -18,34 +18,60 @@ struct StreamViewersFamily {
         output.append(contentsOf: "\(Self.name){stream_id=\"(other)\"} \(total - named)\n".utf8)
     }
 
-    /// The `k` entries with most viewers, busiest first, ties by id; O(n log k).
+    /// The `k` entries with most viewers, busiest first (ties by id); O(n log k), comparing counts only.
+    ///
+    /// Among streams tied at the cut-off, the ones kept are the first met, which is stable between
+    /// scrapes while the set of streams does not change.
     static func largest(_ k: Int, of counts: [(StreamID, Int)]) -> [(StreamID, Int)] {
         guard k > 0 else { return [] }
-        func before(_ a: (StreamID, Int), _ b: (StreamID, Int)) -> Bool {
-            a.1 != b.1 ? a.1 > b.1 : a.0.rawValue < b.0.rawValue
+        var heap = MinHeap<(StreamID, Int)>(capacity: k) { $0.1 < $1.1 }
+        for entry in counts {
+            if heap.count < k {
+                heap.push(entry)
+            } else if let smallest = heap.top, entry.1 > smallest.1 {
+                heap.replaceTop(with: entry)
+            }
         }
-        guard counts.count > k else { return counts.sorted(by: before) }
-        // `kept` stays sorted busiest first; a candidate enters only if it beats the last one.
-        var kept: [(StreamID, Int)] = []
-        kept.reserveCapacity(k + 1)
-        for entry in counts where kept.count < k || before(entry, kept[kept.count - 1]) {
-            let index = kept.partitioningIndex { !before($0, entry) }
-            kept.insert(entry, at: index)
-            if kept.count > k { kept.removeLast() }
-        }
-        return kept
+        return heap.elements.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.rawValue < $1.0.rawValue }
     }
 }
 
-extension Array {
-    /// The first index whose element satisfies `belongsInSecondPartition`, for an array partitioned by it.
-    fileprivate func partitioningIndex(where belongsInSecondPartition: (Element) -> Bool) -> Int {
-        var low = 0
-        var high = count
-        while low < high {
-            let middle = (low + high) / 2
-            if belongsInSecondPartition(self[middle]) { high = middle } else { low = middle + 1 }
+/// A binary min-heap of fixed capacity.
+private struct MinHeap<Element> {
+    private(set) var elements: [Element] = []
+    private let less: (Element, Element) -> Bool
+
+    init(capacity: Int, less: @escaping (Element, Element) -> Bool) {
+        elements.reserveCapacity(capacity)
+        self.less = less
+    }
+
+    var count: Int { elements.count }
+    var top: Element? { elements.first }
+
+    mutating func push(_ element: Element) {
+        elements.append(element)
+        var child = elements.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(elements[child], elements[parent]) else { break }
+            elements.swapAt(child, parent)
+            child = parent
         }
-        return low
+    }
+
+    mutating func replaceTop(with element: Element) {
+        elements[0] = element
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < elements.count, less(elements[left], elements[smallest]) { smallest = left }
+            if right < elements.count, less(elements[right], elements[smallest]) { smallest = right }
+            guard smallest != parent else { return }
+            elements.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }

@@ -41,3 +41,25 @@ import Testing
         #expect(ConnectionLimit.effective(requested: 50_000, openFileLimit: 1024) == 768)
     }
 }
+
+@Suite struct StreamViewersFamilyTests {
+    private func counts(_ pairs: [(String, Int)]) -> [(StreamID, Int)] { pairs.map { (StreamID($0.0)!, $0.1) } }
+
+    @Test func keepsTheBusiestAndSumsTheRestAsOther() {
+        let input = counts((0..<1000).map { ("s\($0)", $0 % 97) } + [("top", 500), ("second", 400)])
+        let top = StreamViewersFamily.largest(3, of: input)
+        #expect(top.map(\.0.rawValue).prefix(2) == ["top", "second"])
+        #expect(top.map(\.1) == [500, 400, 96])
+        var output: [UInt8] = []
+        StreamViewersFamily(topStreams: 3).write(input, to: &output)
+        let text = String(decoding: output, as: UTF8.self)
+        let total = input.reduce(0) { $0 + $1.1 }
+        #expect(text.contains("streamhub_stream_viewers{stream_id=\"(other)\"} \(total - 996)\n"))
+        #expect(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count == 4)
+    }
+
+    @Test func fewerStreamsThanTheCapAreAllNamed() {
+        let top = StreamViewersFamily.largest(100, of: counts([("a", 1), ("b", 3), ("c", 2)]))
+        #expect(top.map(\.0.rawValue) == ["b", "c", "a"])
+    }
+}
