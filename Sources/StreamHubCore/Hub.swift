@@ -86,6 +86,9 @@ public final class Hub: Sendable {
         try pipeline.addHandler(ViewerHandler(streamID: streamID, hub: self))
     }
 
+    /// The event loops viewers live on.
+    var eventLoops: [any EventLoop] { fanouts.map(\.eventLoop) }
+
     func fanout(for loop: any EventLoop) -> LoopFanout {
         guard let fanout = fanouts.first(where: { $0.eventLoop === loop }) else {
             preconditionFailure("viewer channel on an event loop outside the hub's group")

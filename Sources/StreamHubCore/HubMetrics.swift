@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The hub's Prometheus registry: every family of the contract, declared once, with its help text.
 ///
@@ -27,6 +28,13 @@ public final class HubMetrics: HubObserver {
     private let sent: [String: Counter]
     private let broadcastLatency: [String: DurationHistogram]
     private let heartbeatRTT: DurationHistogram
+    private let notifications: [AlertNotification.Status: (delivered: Counter, failed: Counter)]
+    private let healthGauges = Mutex<[HealthCheck: (status: Gauge, firing: Gauge)]>([:])
+    /// Closed and reaped connections so far, for the reaped-spike check.
+    private let closedCount = Atomic<Int>(0)
+    private let reapedCount = Atomic<Int>(0)
+    /// Broadcast latencies since the last health check.
+    let broadcastLatencyWindow = LatencyWindow(bounds: HubMetrics.latencyBuckets)
 
     /// - Parameters:
     ///   - registry: Where the families live; one per hub, so tests never share one.
@@ -75,6 +83,15 @@ public final class HubMetrics: HubObserver {
             descriptor: name("streamhub_heartbeat_rtt_seconds", "Round-trip time of server pings to viewers."),
             buckets: Self.latencyBuckets
         )
+        let notificationsName = name("streamhub_alert_notifications_total", "Alert notifications sent to webhooks, by status and result.")
+        notifications = Dictionary(
+            uniqueKeysWithValues: AlertNotification.Status.allCases.map { status in
+                let counter = { (result: String) in
+                    registry.makeCounter(descriptor: notificationsName, labels: [("status", status.rawValue), ("result", result)])
+                }
+                return (status, (counter("delivered"), counter("failed")))
+            }
+        )
         registry.makeGauge(
             descriptor: name("streamhub_build_info", "The running StreamHub version."),
             labels: [("version", StreamHubVersion.current)]
@@ -92,6 +109,8 @@ public final class HubMetrics: HubObserver {
     public func viewerClosed(cause: ViewerCloseCause) {
         connections.decrement()
         closed[cause]?.increment()
+        closedCount.add(1, ordering: .relaxed)
+        if cause == .reaped { reapedCount.add(1, ordering: .relaxed) }
     }
 
     public func viewerRejected(_ rejection: ViewerRejection) {
@@ -109,6 +128,44 @@ public final class HubMetrics: HubObserver {
     public func broadcastCompleted(event: String, deliveries: Int, latency: Duration) {
         if deliveries > 0 { sent[event]?.increment(by: Int64(deliveries)) }
         broadcastLatency[event]?.record(latency)
+        broadcastLatencyWindow.record(latency)
+    }
+
+    // MARK: Health
+
+    /// Declares `streamhub_health_check_status` and `streamhub_health_alert_firing` for `checks`: healthy, not firing.
+    func registerHealthChecks(_ checks: [HealthCheck]) {
+        let status = MetricNameDescriptor(
+            metricName: "streamhub_health_check_status", unitName: "", helpText: "Last result of each health check: 1 healthy, 0 failing."
+        )
+        let firing = MetricNameDescriptor(
+            metricName: "streamhub_health_alert_firing", unitName: "", helpText: "1 while the check's alert fires."
+        )
+        healthGauges.withLock { gauges in
+            for check in checks where gauges[check] == nil {
+                let labels = [("check", check.rawValue)]
+                let pair = (registry.makeGauge(descriptor: status, labels: labels), registry.makeGauge(descriptor: firing, labels: labels))
+                pair.0.set(Int64(1))
+                pair.1.set(Int64(0))
+                gauges[check] = pair
+            }
+        }
+    }
+
+    func recordCheck(_ check: HealthCheck, healthy: Bool, firing: Bool) {
+        guard let gauges = healthGauges.withLock({ $0[check] }) else { return }
+        gauges.status.set(Int64(healthy ? 1 : 0))
+        gauges.firing.set(Int64(firing ? 1 : 0))
+    }
+
+    /// Counts one notification's outcome at one webhook.
+    public func recordNotification(_ status: AlertNotification.Status, delivered: Bool) {
+        guard let counters = notifications[status] else { return }
+        (delivered ? counters.delivered : counters.failed).increment()
+    }
+
+    func closeTotals() -> (closed: Int, reaped: Int) {
+        (closedCount.load(ordering: .relaxed), reapedCount.load(ordering: .relaxed))
     }
 
     // MARK: Scrape

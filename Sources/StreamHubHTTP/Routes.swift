@@ -6,6 +6,7 @@ import StreamHubCore
 struct Routes {
     let hub: Hub
     let metrics: HubMetrics
+    let health: HealthMonitor
     let tokens: PublishTokens
 
     static let streamsPath = "/api/v1/streams/"
@@ -51,12 +52,26 @@ struct Routes {
         streams.get(":stream_id/ws") { request, context in try notAHandshake(context) }
     }
 
+    /// `503` only while draining or at the connection limit; the failing checks are listed either way.
     private func readiness() -> Response {
-        if hub.draining { return JSONResponse.make(.serviceUnavailable, #"{"status":"draining","failing_checks":[]}"#) }
-        if !hub.isReady {
-            return JSONResponse.make(.serviceUnavailable, #"{"status":"at_connection_limit","failing_checks":[]}"#)
+        let status = hub.draining ? "draining" : hub.isReady ? "ready" : "at_connection_limit"
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("status")
+        writer.string(status)
+        writer.key("failing_checks")
+        writer.beginArray()
+        for result in health.failingChecks {
+            writer.beginObject()
+            writer.key("check")
+            writer.string(result.check.rawValue)
+            writer.key("description")
+            writer.string(result.description)
+            writer.endObject()
         }
-        return JSONResponse.ok(#"{"status":"ready","failing_checks":[]}"#)
+        writer.endArray()
+        writer.endObject()
+        return JSONResponse.make(status == "ready" ? .ok : .serviceUnavailable, writer.bytes)
     }
 
     private func listStreams(_ request: Request) throws -> Response {

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -17,6 +18,9 @@ public struct StreamHubConfiguration: Sendable {
     public var metricsTopStreams: Int
     public var publishTokens: [String]
     public var hub: HubConfiguration
+    public var health: HealthConfiguration
+    /// The node's name in alerts (`instance`); host name and port by default.
+    public var nodeName: String?
     /// How long `/readyz` and upgrades answer 503 before viewers are closed.
     public var shutdownDelay: Duration
     /// Time from SIGTERM to exit.
@@ -29,6 +33,8 @@ public struct StreamHubConfiguration: Sendable {
         metricsTopStreams: Int = 100,
         publishTokens: [String],
         hub: HubConfiguration = HubConfiguration(),
+        health: HealthConfiguration = HealthConfiguration(),
+        nodeName: String? = nil,
         shutdownDelay: Duration = .zero,
         shutdownGrace: Duration = .seconds(10)
     ) {
@@ -38,6 +44,8 @@ public struct StreamHubConfiguration: Sendable {
         self.metricsTopStreams = metricsTopStreams
         self.publishTokens = publishTokens
         self.hub = hub
+        self.health = health
+        self.nodeName = nodeName
         self.shutdownDelay = shutdownDelay
         self.shutdownGrace = shutdownGrace
     }
@@ -53,6 +61,7 @@ public struct StreamHubServer: Sendable {
 
     public let hub: Hub
     public let metrics: HubMetrics
+    public let health: HealthMonitor
     /// Run these in one `ServiceGroup`, in this order: the drain is shut down first and the listener last.
     public let services: [any Service]
 
@@ -76,7 +85,28 @@ public struct StreamHubServer: Sendable {
             logger: logger,
             observer: observer.map { ObserverPair(first: metrics, second: $0) } ?? metrics
         )
-        let routes = Routes(hub: hub, metrics: metrics, tokens: PublishTokens(configuration.publishTokens))
+        let hostName = ProcessInfo.processInfo.hostName
+        let notifier = WebhookNotifier(
+            configuration: .init(
+                urls: configuration.health.webhookURLs.compactMap(URL.init(string:)),
+                secret: configuration.health.webhookSecret,
+                timeout: configuration.health.webhookTimeout,
+                maxAttempts: configuration.health.webhookMaxAttempts,
+                retryBase: configuration.health.webhookRetryBase
+            ),
+            metrics: metrics,
+            logger: logger
+        )
+        let health = HealthMonitor(
+            configuration: configuration.health,
+            hub: hub,
+            metrics: metrics,
+            alerts: notifier,
+            instance: configuration.nodeName ?? "\(hostName):\(configuration.port)",
+            externalURL: "http://\(hostName):\(configuration.port)",
+            logger: logger
+        )
+        let routes = Routes(hub: hub, metrics: metrics, health: health, tokens: PublishTokens(configuration.publishTokens))
         let router = Routes.makeRouter()
         routes.addStreams(to: router)
         routes.addHealth(to: router)
@@ -104,10 +134,13 @@ public struct StreamHubServer: Sendable {
                 )
             )
         }
+        services.append(notifier)
         services.append(HubService(hub: hub))
+        services.append(health)
         services.append(ShutdownService(hub: hub, delay: configuration.shutdownDelay, grace: configuration.shutdownGrace))
         self.hub = hub
         self.metrics = metrics
+        self.health = health
         self.services = services
     }
 }

@@ -65,6 +65,17 @@ enum Main {
             metricsTopStreams: command.metricsTopStreams,
             publishTokens: tokens,
             hub: hub,
+            health: HealthConfiguration(
+                interval: command.healthInterval.duration,
+                alertFor: command.alertFor.duration,
+                repeatInterval: command.alertRepeatInterval.duration,
+                broadcastLatencyThreshold: command.broadcastLatencyThreshold.duration,
+                reapedSpikeRatio: command.reapedSpikeThreshold,
+                connectionsNearLimitRatio: command.connectionsNearLimitThreshold,
+                schedulingLagThreshold: command.schedulingLagThreshold.duration,
+                webhookURLs: command.alertWebhookURLs,
+                webhookSecret: command.alertWebhookSecret
+            ),
             shutdownDelay: command.shutdownDelay.duration,
             shutdownGrace: command.shutdownGrace.duration
         )
@@ -81,6 +92,15 @@ enum Main {
                 "viewer_count_interval": "\(command.viewerCountInterval)",
                 "max_queued_bytes": "\(hub.maxQueuedBytes)", "write_timeout": "\(command.writeTimeout)",
                 "stream_state_ttl": "\(command.streamStateTTL)",
+                "health_interval": "\(command.healthInterval)", "alert_for": "\(command.alertFor)",
+                "alert_repeat_interval": "\(command.alertRepeatInterval)",
+                "alert_webhook_urls":
+                    "\(command.alertWebhookURLs.compactMap(URL.init(string:)).map { "\($0.scheme ?? "")://\($0.host ?? "")\($0.port.map { ":\($0)" } ?? "")\($0.path)" })",
+                "alert_webhook_secret": "\(command.alertWebhookSecret == nil ? "none" : "(redacted)")",
+                "broadcast_latency_threshold": "\(command.broadcastLatencyThreshold)",
+                "reaped_spike_threshold": "\(command.reapedSpikeThreshold)",
+                "connections_near_limit_threshold": "\(command.connectionsNearLimitThreshold)",
+                "scheduling_lag_threshold": "\(command.schedulingLagThreshold)",
                 "shutdown_delay": "\(command.shutdownDelay)", "shutdown_grace": "\(command.shutdownGrace)",
                 "log_level": "\(level)", "log_format": "\(command.logFormat)",
             ]

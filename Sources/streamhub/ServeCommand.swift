@@ -66,6 +66,39 @@ struct ServeCommand: ParsableCommand {
     @Option(help: Self.env("How long the state of a stream with no viewers and no events is kept.", "stream-state-ttl"))
     var streamStateTTL = ConfigDuration(argument: "1h")!
 
+    @Option(help: Self.env("Time between two rounds of health checks; also the window of the latency and lag checks.", "health-interval"))
+    var healthInterval = ConfigDuration(argument: "10s")!
+
+    @Option(help: Self.env("How long a check must fail before its alert fires.", "alert-for"))
+    var alertFor = ConfigDuration(argument: "30s")!
+
+    @Option(help: Self.env("How often a firing alert is sent again.", "alert-repeat-interval"))
+    var alertRepeatInterval = ConfigDuration(argument: "4h")!
+
+    @Option(
+        name: .customLong("alert-webhook-url"),
+        help: Self.env("http(s) URL that receives Alertmanager-style alert notifications; repeatable.", "alert-webhook-url")
+    )
+    var alertWebhookURLs: [String] = []
+
+    @Option(help: Self.env("Secret that signs notifications (X-StreamHub-Signature); never logged.", "alert-webhook-secret"))
+    var alertWebhookSecret: String?
+
+    @Option(help: Self.env("broadcast_latency fails when the p99 broadcast latency of a window is above this.", "broadcast-latency-threshold"))
+    var broadcastLatencyThreshold = ConfigDuration(argument: "500ms")!
+
+    @Option(
+        help: Self.env(
+            "reaped_spike fails when more than this share of a minute's connections were reaped (and at least 10).", "reaped-spike-threshold"))
+    var reapedSpikeThreshold = 0.1
+
+    @Option(
+        help: Self.env("connections_near_limit fails at or above this share of the effective connection limit.", "connections-near-limit-threshold"))
+    var connectionsNearLimitThreshold = 0.9
+
+    @Option(help: Self.env("scheduling_lag fails when event-loop timers run later than this.", "scheduling-lag-threshold"))
+    var schedulingLagThreshold = ConfigDuration(argument: "250ms")!
+
     @Option(help: Self.env("On SIGTERM, time /readyz and new upgrades answer 503 before viewers are closed.", "shutdown-delay"))
     var shutdownDelay = ConfigDuration(argument: "0s")!
 
@@ -86,10 +119,12 @@ struct ServeCommand: ParsableCommand {
     /// Names of every option, for environment variables.
     static let optionNames = [
         "host", "port", "metrics-port", "metrics-top-streams", "publish-token", "allowed-origins", "max-connections", "ping-interval", "pong-timeout",
-        "viewer-count-interval", "max-queued-bytes", "write-timeout", "stream-state-ttl", "shutdown-delay",
+        "viewer-count-interval", "max-queued-bytes", "write-timeout", "stream-state-ttl", "health-interval", "alert-for", "alert-repeat-interval",
+        "alert-webhook-url", "alert-webhook-secret", "broadcast-latency-threshold", "reaped-spike-threshold",
+        "connections-near-limit-threshold", "scheduling-lag-threshold", "shutdown-delay",
         "shutdown-grace", "log-level", "log-format",
     ]
-    static let repeatableOptions: Set<String> = ["publish-token"]
+    static let repeatableOptions: Set<String> = ["publish-token", "alert-webhook-url"]
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, not \(port)") }
@@ -119,6 +154,22 @@ struct ServeCommand: ParsableCommand {
         try require(writeTimeout, "--write-timeout", atLeast: .milliseconds(10))
         try require(streamStateTTL, "--stream-state-ttl", atLeast: .seconds(1))
         try require(shutdownGrace, "--shutdown-grace", atLeast: .milliseconds(100))
+        try require(healthInterval, "--health-interval", atLeast: .milliseconds(100))
+        try require(alertRepeatInterval, "--alert-repeat-interval", atLeast: .seconds(1))
+        try require(broadcastLatencyThreshold, "--broadcast-latency-threshold", atLeast: .milliseconds(1))
+        try require(schedulingLagThreshold, "--scheduling-lag-threshold", atLeast: .milliseconds(1))
+        for (flag, ratio) in [
+            ("--reaped-spike-threshold", reapedSpikeThreshold), ("--connections-near-limit-threshold", connectionsNearLimitThreshold),
+        ]
+        where !(ratio > 0 && ratio <= 1) {
+            throw ValidationError("\(flag) must be a share above 0 and at most 1 (0.9 is 90%), not \(ratio)")
+        }
+        for url in alertWebhookURLs {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false else {
+                throw ValidationError("--alert-webhook-url: '\(url)' is not an http(s) URL")
+            }
+        }
+        if alertWebhookSecret?.isEmpty == true { throw ValidationError("--alert-webhook-secret must not be empty") }
         guard shutdownDelay.duration < shutdownGrace.duration else {
             throw ValidationError("--shutdown-delay (\(shutdownDelay)) must be shorter than --shutdown-grace (\(shutdownGrace))")
         }

@@ -1,0 +1,159 @@
+import Crypto
+import Foundation
+import Logging
+import ServiceLifecycle
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Delivers alert notifications to webhooks as Alertmanager payloads, off every hot path.
+///
+/// Each webhook has its own bounded queue and delivery loop, so one that hangs delays only its own
+/// notifications. A failed POST is retried with exponential backoff and full jitter; a `4xx` other
+/// than `408` and `429` is final. It runs until graceful shutdown reaches it, after the drain, so
+/// alerts raised while draining still go out.
+public final class WebhookNotifier: AlertSink, Service {
+    public struct Configuration: Sendable {
+        public var urls: [URL]
+        /// Signs each POST with `X-StreamHub-Signature` when set.
+        public var secret: String?
+        /// Time one attempt may take.
+        public var timeout: Duration
+        /// Attempts per notification and webhook, the first included.
+        public var maxAttempts: Int
+        /// Backoff before the second attempt; doubles each time, then a random share of it is waited.
+        public var retryBase: Duration
+        /// Notifications waiting per webhook; past it the oldest are dropped and counted as failed.
+        public var queueLimit: Int
+
+        public init(
+            urls: [URL],
+            secret: String? = nil,
+            timeout: Duration = .seconds(5),
+            maxAttempts: Int = 5,
+            retryBase: Duration = .seconds(1),
+            queueLimit: Int = 100
+        ) {
+            self.urls = urls
+            self.secret = secret
+            self.timeout = timeout
+            self.maxAttempts = maxAttempts
+            self.retryBase = retryBase
+            self.queueLimit = queueLimit
+        }
+    }
+
+    private struct Queue {
+        let url: URL
+        let stream: AsyncStream<AlertNotification>
+        let continuation: AsyncStream<AlertNotification>.Continuation
+    }
+
+    public let configuration: Configuration
+    private let queues: [Queue]
+    private let session: URLSession
+    private let metrics: HubMetrics
+    private let logger: Logger
+
+    public init(configuration: Configuration, metrics: HubMetrics, logger: Logger) {
+        self.configuration = configuration
+        self.queues = configuration.urls.map { url in
+            let (stream, continuation) = AsyncStream.makeStream(
+                of: AlertNotification.self,
+                bufferingPolicy: .bufferingNewest(configuration.queueLimit)
+            )
+            return Queue(url: url, stream: stream, continuation: continuation)
+        }
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        let seconds = Double(configuration.timeout.components.seconds) + Double(configuration.timeout.components.attoseconds) / 1e18
+        sessionConfiguration.timeoutIntervalForRequest = seconds
+        sessionConfiguration.timeoutIntervalForResource = seconds
+        self.session = URLSession(configuration: sessionConfiguration)
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func send(_ notification: AlertNotification) {
+        for queue in queues {
+            if case .dropped(let oldest) = queue.continuation.yield(notification) {
+                metrics.recordNotification(oldest.status, delivered: false)
+                logger.warning("Alert queue full; dropped the oldest notification", metadata: ["webhook": "\(Self.redacted(queue.url))"])
+            }
+        }
+    }
+
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for queue in queues {
+                group.addTask {
+                    // On shutdown, a delivery in flight (a hanging receiver, a backoff) is abandoned.
+                    try? await cancelWhenGracefulShutdown {
+                        for await notification in queue.stream {
+                            let delivered = await self.deliver(notification, to: queue.url)
+                            self.metrics.recordNotification(notification.status, delivered: delivered)
+                        }
+                    }
+                }
+            }
+        }
+        for queue in queues { queue.continuation.finish() }
+        session.finishTasksAndInvalidate()
+    }
+
+    /// POSTs one notification, retrying as configured; whether a webhook took it.
+    func deliver(_ notification: AlertNotification, to url: URL) async -> Bool {
+        let body = Data(notification.alertmanagerPayload)
+        for attempt in 1...max(1, configuration.maxAttempts) {
+            var request = URLRequest(url: url)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue("StreamHub/\(StreamHubVersion.current)", forHTTPHeaderField: "User-Agent")
+            if let secret = configuration.secret {
+                request.setValue(Self.signature(body: body, secret: secret, at: Date()), forHTTPHeaderField: "X-StreamHub-Signature")
+            }
+            request.httpBody = body
+            let outcome: String
+            do {
+                let (_, response) = try await session.data(for: request)
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                if (200..<300).contains(status) { return true }
+                outcome = "status \(status)"
+                if (400..<500).contains(status), status != 408, status != 429 {
+                    logger.warning(
+                        "Webhook refused an alert; not retrying",
+                        metadata: ["webhook": "\(Self.redacted(url))", "http.status": "\(status)", "alert": "\(notification.check.alertName)"]
+                    )
+                    return false
+                }
+            } catch {
+                outcome = "\(error.localizedDescription)"
+            }
+            guard attempt < configuration.maxAttempts, !Task.isCancelled else {
+                logger.warning(
+                    "Webhook delivery failed",
+                    metadata: ["webhook": "\(Self.redacted(url))", "attempts": "\(attempt)", "last.error": "\(outcome)"]
+                )
+                return false
+            }
+            let ceiling = configuration.retryBase * (1 << min(attempt - 1, 16))
+            try? await Task.sleep(for: ceiling * Double.random(in: 0...1))
+        }
+        return false
+    }
+
+    /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+    public static func signature(body: Data, secret: String, at date: Date) -> String {
+        let timestamp = String(Int(date.timeIntervalSince1970))
+        var message = Data(timestamp.utf8)
+        message.append(UInt8(ascii: "."))
+        message.append(body)
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
+        return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The URL without credentials or query, for logs.
+    static func redacted(_ url: URL) -> String {
+        "\(url.scheme ?? "http")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
+    }
+}
