@@ -84,6 +84,10 @@ public final class WebhookNotifier: AlertSink, Service {
     }
 
     public func run() async {
+        guard !queues.isEmpty else {
+            try? await gracefulShutdown()  // Nothing to deliver to, but a service that returns ends the group.
+            return
+        }
         await withDiscardingTaskGroup { group in
             for queue in queues {
                 group.addTask {

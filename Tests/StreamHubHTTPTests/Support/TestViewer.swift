@@ -46,7 +46,13 @@ final class TestViewer: Sendable {
         if let bytes = options.receiveBufferBytes {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(bytes))
         }
-        let channel = try await bootstrap.connect(host: "127.0.0.1", port: port).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: "127.0.0.1", port: port).get()
+        } catch {
+            handshake.result.fail(error)
+            throw error
+        }
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: \(options.webSocketVersion)\r\n"
         if let origin = options.origin { request += "Origin: \(origin)\r\n" }
