@@ -8,6 +8,10 @@ import Testing
         (["--allowed-origins", "player.example.com"], "--allowed-origins"),
         (["--log-format", "xml"], "--log-format"),
         (["--shutdown-delay", "20s"], "--shutdown-delay"),
+        (["--alert-webhook-url", "ftp://hooks.example.com/x"], "--alert-webhook-url"),
+        (["--connections-near-limit-threshold", "1.5"], "--connections-near-limit-threshold"),
+        (["--reaped-spike-threshold", "0"], "--reaped-spike-threshold"),
+        (["--metrics-top-streams", "0"], "--metrics-top-streams"),
     ])
     func badValueStopsTheStartWithOneLineNamingTheFlag(arguments: [String], flag: String) throws {
         let result = try HubProcess.runToExit(arguments)
@@ -30,7 +34,10 @@ import Testing
         for flag in [
             "--host", "--port", "--publish-token", "--allowed-origins", "--max-connections", "--ping-interval", "--pong-timeout",
             "--viewer-count-interval", "--max-queued-bytes", "--write-timeout", "--stream-state-ttl", "--shutdown-delay",
-            "--shutdown-grace", "--log-level", "--log-format", "--version",
+            "--shutdown-grace", "--log-level", "--log-format", "--version", "--metrics-port", "--metrics-top-streams",
+            "--health-interval", "--alert-for", "--alert-repeat-interval", "--alert-webhook-url", "--alert-webhook-secret",
+            "--broadcast-latency-threshold", "--reaped-spike-threshold", "--connections-near-limit-threshold",
+            "--scheduling-lag-threshold",
         ] {
             #expect(help.contains(flag), "\(flag) missing from --help")
         }
