@@ -24,6 +24,7 @@ public final class HubMetrics: HubObserver {
     private let closed: [ViewerCloseCause: Counter]
     private let rejected: [ViewerRejection: Counter]
     private let streams: Gauge
+    private let connectionsLimit: Gauge
     private let published: [PublishedEvent: Counter]
     private let sent: [String: Counter]
     private let broadcastLatency: [String: DurationHistogram]
@@ -60,6 +61,10 @@ public final class HubMetrics: HubObserver {
             }
         )
         streams = registry.makeGauge(descriptor: name("streamhub_streams", "Streams with viewers on this node."))
+        connectionsLimit = registry.makeGauge(
+            descriptor: name(
+                "streamhub_connections_limit", "The effective viewer connection limit: min(--max-connections, open-file limit - reserve).")
+        )
         let publishedName = name("streamhub_events_published_total", "Events accepted from publishers on this node, by event.")
         published = Dictionary(
             uniqueKeysWithValues: PublishedEvent.allCases.map {
@@ -174,6 +179,7 @@ public final class HubMetrics: HubObserver {
     public func render(hub: Hub) -> [UInt8] {
         let counts = hub.viewerCounts()
         streams.set(Int64(counts.count))
+        connectionsLimit.set(Int64(hub.configuration.maxConnections))
         var output = registry.emitToBuffer()
         StreamViewersFamily(topStreams: topStreams).write(counts, to: &output)
         ProcessMetrics.read()?.write(to: &output)

@@ -85,7 +85,7 @@ public struct StreamHubServer: Sendable {
             logger: logger,
             observer: observer.map { ObserverPair(first: metrics, second: $0) } ?? metrics
         )
-        let hostName = ProcessInfo.processInfo.hostName
+        let hostName = Self.hostName()
         let notifier = WebhookNotifier(
             configuration: .init(
                 urls: configuration.health.webhookURLs.compactMap(URL.init(string:)),
@@ -142,6 +142,15 @@ public struct StreamHubServer: Sendable {
         self.metrics = metrics
         self.health = health
         self.services = services
+    }
+}
+
+extension StreamHubServer {
+    /// This machine's name, without a DNS lookup.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

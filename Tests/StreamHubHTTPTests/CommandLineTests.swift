@@ -13,22 +13,22 @@ import Testing
         (["--reaped-spike-threshold", "0"], "--reaped-spike-threshold"),
         (["--metrics-top-streams", "0"], "--metrics-top-streams"),
     ])
-    func badValueStopsTheStartWithOneLineNamingTheFlag(arguments: [String], flag: String) throws {
-        let result = try HubProcess.runToExit(arguments)
+    func badValueStopsTheStartWithOneLineNamingTheFlag(arguments: [String], flag: String) async throws {
+        let result = try await HubProcess.runToExit(arguments)
         #expect(result.status != 0)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderr)")
         #expect(result.stderr.contains(flag))
     }
 
-    @Test func environmentVariablesSetFlags() throws {
-        let result = try HubProcess.runToExit([], environment: ["STREAMHUB_PONG_TIMEOUT": "soon"])
+    @Test func environmentVariablesSetFlags() async throws {
+        let result = try await HubProcess.runToExit([], environment: ["STREAMHUB_PONG_TIMEOUT": "soon"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--pong-timeout"))
     }
 
-    @Test func helpDocumentsEveryFlagWithItsDefault() throws {
-        let result = try HubProcess.runToExit(["--help"])
+    @Test func helpDocumentsEveryFlagWithItsDefault() async throws {
+        let result = try await HubProcess.runToExit(["--help"])
         #expect(result.status == 0)
         let help = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for flag in [
@@ -45,8 +45,8 @@ import Testing
         #expect(help.contains("[env: STREAMHUB_PUBLISH_TOKEN]"))
     }
 
-    @Test func versionPrintsTheVersion() throws {
-        let result = try HubProcess.runToExit(["--version"])
+    @Test func versionPrintsTheVersion() async throws {
+        let result = try await HubProcess.runToExit(["--version"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("0.1.0"))
     }

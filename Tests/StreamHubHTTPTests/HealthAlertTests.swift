@@ -127,7 +127,7 @@ import Testing
 
     @Test func hangingReceiverDoesNotDelayBroadcasts() async throws {
         try await WebhookReceiver.run(.hang) { receiver in
-            try await TestHub.run(Self.configuration(webhook: receiver.url, maxConnections: 3) { $0.health.webhookTimeout = .seconds(30) }) { hub in
+            try await TestHub.run(Self.configuration(webhook: receiver.url, maxConnections: 3) { $0.health.webhookTimeout = .seconds(3) }) { hub in
                 var viewers: [TestViewer] = []
                 for _ in 0..<3 { viewers.append(try await hub.join("s")) }
                 _ = try await receiver.waitFor("the notification to hang") { !$0.isEmpty }

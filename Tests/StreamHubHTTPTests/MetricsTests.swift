@@ -144,20 +144,9 @@ import Testing
             try await hub.publish("s", "stream_started")
             _ = try await viewer.waitFor("stream_started")
             let scrape = try await hub.scrape()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: promtool)
-            process.arguments = ["check", "metrics"]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(scrape.text.utf8))
-            try input.fileHandleForWriting.close()
-            let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(report)")
+            let result = try await ChildProcess.run(URL(fileURLWithPath: promtool), ["check", "metrics"], input: Data(scrape.text.utf8))
+            let report = result.stdout + result.stderr
+            #expect(result.status == 0, "\(report)")
             #expect(report.isEmpty, "promtool had remarks: \(report)")
         }
     }
@@ -168,7 +157,7 @@ import Testing
             var viewers: [TestViewer] = []
             for _ in 0..<3 { viewers.append(try await hub.join("s")) }
             let prometheus = try await PrometheusServer(scraping: [hub.port])
-            defer { prometheus.stop() }
+            defer { prometheus.terminate() }
             let connections = try await eventually(timeout: .seconds(30), "Prometheus to have scraped 3 connections") {
                 try await prometheus.query("streamhub_connections") == 3 ? 3.0 : nil
             }

@@ -14,21 +14,9 @@ final class HubProcess: Sendable {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug/streamhub")
     }
 
-    /// Runs `streamhub` with `arguments` until it exits, returning its status and standard error.
-    static func runToExit(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stderr: String, stdout: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let errorPipe = Pipe()
-        let outputPipe = Pipe()
-        process.standardError = errorPipe
-        process.standardOutput = outputPipe
-        try process.run()
-        let stderr = errorPipe.fileHandleForReading.readDataToEndOfFile()
-        let stdout = outputPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self), String(decoding: stdout, as: UTF8.self))
+    /// Runs `streamhub` with `arguments` until it exits, returning its status and output.
+    static func runToExit(_ arguments: [String], environment: [String: String] = [:]) async throws -> ChildProcess.Result {
+        try await ChildProcess.run(executable, arguments, environment: environment)
     }
 
     /// Starts `streamhub --port 0` with `arguments` and waits until it listens; `token: nil` lets it generate one.

@@ -7,14 +7,23 @@ final class PrometheusServer: Sendable {
     private let directory: URL
     private let log: LogBuffer
 
-    init(scraping targets: [Int]) async throws {
+    /// - Parameters:
+    ///   - targets: Ports on 127.0.0.1 to scrape, as job `streamhub`.
+    ///   - ruleFiles: Rule files to load, copied beside the configuration.
+    init(scraping targets: [Int], ruleFiles: [URL] = []) async throws {
         let binary = try IntegrationTool.require("prometheus")
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("streamhub-prometheus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var ruleNames: [String] = []
+        for file in ruleFiles {
+            try FileManager.default.copyItem(at: file, to: directory.appendingPathComponent(file.lastPathComponent))
+            ruleNames.append(file.lastPathComponent)
+        }
         let config = """
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
+            rule_files: [\(ruleNames.map { "'\($0)'" }.joined(separator: ", "))]
             scrape_configs:
               - job_name: streamhub
                 static_configs:
@@ -46,26 +55,28 @@ final class PrometheusServer: Sendable {
 
     /// The value of an instant query's first sample, or `nil` when the result is empty.
     func query(_ promQL: String) async throws -> Double? {
-        let encoded = promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? promQL
-        let answer = try await HubClient(port: port).get("/api/v1/query?query=\(encoded)")
-        guard answer.status == 200, let data = answer.json["data"] as? [String: Any] else {
-            throw TestFailure("query \(promQL) answered \(answer.status): \(answer.body)")
-        }
-        guard let first = (data["result"] as? [[String: Any]])?.first, let value = first["value"] as? [Any],
-            let text = value.last as? String
+        guard let first = try await results(promQL).first, let value = first["value"] as? [Any], let text = value.last as? String
         else { return nil }
         return Double(text)
     }
 
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+    /// The samples of an instant query; throws with Prometheus's own message when it does not parse or fails.
+    func results(_ promQL: String) async throws -> [[String: Any]] {
+        let encoded = promQL.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? promQL
+        let answer = try await HubClient(port: port).get("/api/v1/query?query=\(encoded)")
+        guard answer.status == 200, answer.json["status"] as? String == "success", let data = answer.json["data"] as? [String: Any] else {
+            throw TestFailure("query \(promQL) answered \(answer.status): \(answer.json["error"] ?? answer.body)")
         }
+        return data["result"] as? [[String: Any]] ?? []
+    }
+
+    /// Asks Prometheus to exit and removes its files; does not wait, so no test thread blocks.
+    func terminate() {
+        if process.isRunning { process.terminate() }
         try? FileManager.default.removeItem(at: directory)
     }
 
-    deinit { stop() }
+    deinit { terminate() }
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
