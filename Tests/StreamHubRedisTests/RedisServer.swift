@@ -1,0 +1,71 @@
+import Foundation
+import StreamHubRedis
+
+/// A real redis-server on a free loopback port, stopped when the test ends.
+final class RedisServer: Sendable {
+    let port: Int
+    private let process: Process
+
+    static var shouldRun: Bool {
+        path != nil || ProcessInfo.processInfo.environment["STREAMHUB_REQUIRE_INTEGRATION"] == "1"
+    }
+
+    static var path: String? {
+        ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    init(password: String? = nil) async throws {
+        guard let path = Self.path else {
+            throw RedisTestFailure(
+                "redis-server is not installed (apt-get install redis-server); STREAMHUB_REQUIRE_INTEGRATION=1 makes that a failure")
+        }
+        port = try freePort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments =
+            ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+            + ["--enable-debug-command", "local"]
+            + (password.map { ["--requirepass", $0] } ?? [])
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let url = try RedisURL("redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(port)")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            if let connection = try? await RedisConnection.connect(to: url) {
+                await connection.close()
+                return
+            }
+            guard ContinuousClock.now < deadline else { throw RedisTestFailure("redis-server did not start") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    var url: RedisURL { try! RedisURL("redis://127.0.0.1:\(port)") }
+
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    deinit { stop() }
+}
+
+struct RedisTestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+func freePort() throws -> Int {
+    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socketFD) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0 }
+    }
+    guard bound else { throw RedisTestFailure("bind() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
