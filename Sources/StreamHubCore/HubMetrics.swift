@@ -48,28 +48,19 @@ public final class HubMetrics: HubObserver {
         }
         connections = registry.makeGauge(descriptor: name("streamhub_connections", "Open viewer WebSocket connections."))
         opened = registry.makeCounter(descriptor: name("streamhub_connections_opened_total", "Viewer connections opened."))
-        let closedName = name("streamhub_connections_closed_total", "Viewer connections closed, by reason.")
-        closed = Dictionary(
-            uniqueKeysWithValues: ViewerCloseCause.allCases.map {
-                ($0, registry.makeCounter(descriptor: closedName, labels: [("reason", $0.rawValue)]))
-            }
-        )
-        let rejectedName = name("streamhub_connections_rejected_total", "Viewer upgrades refused, by reason.")
-        rejected = Dictionary(
-            uniqueKeysWithValues: ViewerRejection.allCases.map {
-                ($0, registry.makeCounter(descriptor: rejectedName, labels: [("reason", $0.rawValue)]))
-            }
-        )
+        /// One counter per label value, all declared now so each is exported at 0.
+        func counters<Key: RawRepresentable<String>>(_ descriptor: MetricNameDescriptor, _ label: String, _ keys: [Key]) -> [Key: Counter] {
+            Dictionary(uniqueKeysWithValues: keys.map { ($0, registry.makeCounter(descriptor: descriptor, labels: [(label, $0.rawValue)])) })
+        }
+        closed = counters(name("streamhub_connections_closed_total", "Viewer connections closed, by reason."), "reason", ViewerCloseCause.allCases)
+        rejected = counters(name("streamhub_connections_rejected_total", "Viewer upgrades refused, by reason."), "reason", ViewerRejection.allCases)
         streams = registry.makeGauge(descriptor: name("streamhub_streams", "Streams with viewers on this node."))
         connectionsLimit = registry.makeGauge(
             descriptor: name(
                 "streamhub_connections_limit", "The effective viewer connection limit: min(--max-connections, open-file limit - reserve).")
         )
-        let publishedName = name("streamhub_events_published_total", "Events accepted from publishers on this node, by event.")
-        published = Dictionary(
-            uniqueKeysWithValues: PublishedEvent.allCases.map {
-                ($0, registry.makeCounter(descriptor: publishedName, labels: [("event", $0.rawValue)]))
-            }
+        published = counters(
+            name("streamhub_events_published_total", "Events accepted from publishers on this node, by event."), "event", PublishedEvent.allCases
         )
         let sentName = name("streamhub_messages_sent_total", "Messages written to viewers, by event.")
         sent = Dictionary(
