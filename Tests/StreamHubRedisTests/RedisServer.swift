@@ -14,22 +14,25 @@ final class RedisServer: Sendable {
         ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    init(password: String? = nil) async throws {
+    /// - Parameters:
+    ///   - password: Makes the server require it (`--requirepass`).
+    ///   - port: The port, to restart a server where it was; a free one by default.
+    init(password: String? = nil, port: Int? = nil) async throws {
         guard let path = Self.path else {
             throw RedisTestFailure(
                 "redis-server is not installed (apt-get install redis-server); STREAMHUB_REQUIRE_INTEGRATION=1 makes that a failure")
         }
-        port = try freePort()
+        self.port = try port ?? freePort()
         process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments =
-            ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+            ["--port", "\(self.port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
             + ["--enable-debug-command", "local"]
             + (password.map { ["--requirepass", $0] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let url = try RedisURL("redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(port)")
+        let url = try RedisURL("redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(self.port)")
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             if let connection = try? await RedisConnection.connect(to: url) {

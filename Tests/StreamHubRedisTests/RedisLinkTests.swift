@@ -1,0 +1,72 @@
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+import StreamHubRedis
+import Testing
+
+@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+struct RedisLinkTests {
+    @Test func linkComesBackAndResubscribesAfterRedisRestarts() async throws {
+        var server = try await RedisServer()
+        let port = server.port
+        let messages = NIOLockedValueBox<[String]>([])
+        let changes = NIOLockedValueBox<[Bool]>([])
+        let link = RedisLink(
+            configuration: .init(url: server.url, channels: ["events"], backoffMax: .milliseconds(300)),
+            logger: Logger(label: "redis-link-test"),
+            onMessage: { _, payload in messages.withLockedValue { $0.append(String(decoding: payload, as: UTF8.self)) } },
+            onLinkChange: { up in changes.withLockedValue { $0.append(up) } }
+        )
+        let group = ServiceGroup(services: [link], logger: Logger(label: "redis-link-test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await waitUntil("link up") { link.isUp }
+            try await link.send(RedisCommand("PUBLISH", ["events", "before"]))
+            try await waitUntil("first message") { messages.withLockedValue { $0 } == ["before"] }
+
+            server.stop()
+            try await waitUntil("link down") { !link.isUp }
+            await #expect(throws: RedisError.connectionClosed) { try await link.send(RedisCommand("PING")) }
+
+            server = try await RedisServer(port: port)
+            try await waitUntil("link back up", timeout: .seconds(10)) { link.isUp }
+            try await link.send(RedisCommand("PUBLISH", ["events", "after"]))
+            try await waitUntil("message after the restart") { messages.withLockedValue { $0 } == ["before", "after"] }
+            #expect(link.reconnects >= 1)
+            #expect(changes.withLockedValue { $0 }.prefix(3) == [true, false, true])
+
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        server.stop()
+    }
+
+    @Test func redisUnreachableAtStartIsRetriedUntilItComes() async throws {
+        let port = try freePort()
+        let link = RedisLink(
+            configuration: .init(url: try RedisURL("redis://127.0.0.1:\(port)"), channels: ["events"], backoffMax: .milliseconds(200)),
+            logger: Logger(label: "redis-link-test"),
+            onMessage: { _, _ in }
+        )
+        let group = ServiceGroup(services: [link], logger: Logger(label: "redis-link-test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(!link.isUp)
+            #expect(link.reconnects >= 1)
+            let server = try await RedisServer(port: port)
+            try await waitUntil("link up", timeout: .seconds(10)) { link.isUp }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            server.stop()
+        }
+    }
+}
+
+private func waitUntil(_ what: String, timeout: Duration = .seconds(5), _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw RedisTestFailure("timed out waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
