@@ -44,27 +44,20 @@ public final class Hub: Sendable {
     /// Open viewer connections, including upgrades in progress.
     public var connections: Int { openConnections.load(ordering: .relaxed) }
 
-    /// Why a viewer could not connect now, or `nil` when it could.
-    func rejection(streamID: String, origin: String?) -> ViewerRejection? {
-        guard StreamID(streamID) != nil else { return .badRequest }
-        guard configuration.allowedOrigins.allows(origin) else { return .origin }
-        if isDraining.load(ordering: .relaxed) { return .draining }
-        if connections >= configuration.maxConnections { return .limit }
-        return nil
-    }
-
     /// Takes a connection slot for `channel` until it closes, or says (and counts) why not.
     public func admit(streamID rawID: String, origin: String?, channel: any Channel) -> Result<StreamID, ViewerRejection> {
-        if let rejection = rejection(streamID: rawID, origin: origin) {
+        func refuse(_ rejection: ViewerRejection) -> Result<StreamID, ViewerRejection> {
             observer.viewerRejected(rejection)
             return .failure(rejection)
         }
-        guard let streamID = StreamID(rawID) else { return .failure(.badRequest) }
-        let (taken, _) = openConnections.add(1, ordering: .relaxed)
+        guard let streamID = StreamID(rawID) else { return refuse(.badRequest) }
+        guard configuration.allowedOrigins.allows(origin) else { return refuse(.origin) }
+        if draining { return refuse(.draining) }
+        // Taking the slot first makes the check and the count one atomic step.
+        let taken = openConnections.add(1, ordering: .relaxed).newValue
         guard taken <= configuration.maxConnections else {
             openConnections.subtract(1, ordering: .relaxed)
-            observer.viewerRejected(.limit)
-            return .failure(.limit)
+            return refuse(.limit)
         }
         channel.closeFuture.whenComplete { _ in self.openConnections.subtract(1, ordering: .relaxed) }
         return .success(streamID)

@@ -35,11 +35,10 @@ public struct ShutdownService: Service {
         try? await clock.sleep(for: delay)
         let spread = (deadline - clock.now) / 2
         let batches = max(1, Int(spread / Self.batchInterval))
-        for batch in 0..<batches {
-            let open = await hub.closeViewers(limit: 0)
-            if open == 0 { break }
-            let batchSize = (open + (batches - batch) - 1) / (batches - batch)
-            _ = await hub.closeViewers(limit: batchSize)
+        var open = await hub.closeViewers(limit: 0)
+        for batch in 0..<batches where open > 0 {
+            let batchesLeft = batches - batch
+            open = await hub.closeViewers(limit: (open + batchesLeft - 1) / batchesLeft)
             try? await clock.sleep(for: Self.batchInterval)
         }
         // Closing viewers answer within a second or are cut off; leave a margin before the grace ends.

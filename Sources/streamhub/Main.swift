@@ -95,7 +95,7 @@ enum Main {
                 "health_interval": "\(command.healthInterval)", "alert_for": "\(command.alertFor)",
                 "alert_repeat_interval": "\(command.alertRepeatInterval)",
                 "alert_webhook_urls":
-                    "\(command.alertWebhookURLs.compactMap(URL.init(string:)).map { "\($0.scheme ?? "")://\($0.host ?? "")\($0.port.map { ":\($0)" } ?? "")\($0.path)" })",
+                    "\(command.alertWebhookURLs.compactMap(URL.init(string:)).map(WebhookNotifier.redacted))",
                 "alert_webhook_secret": "\(command.alertWebhookSecret == nil ? "none" : "(redacted)")",
                 "broadcast_latency_threshold": "\(command.broadcastLatencyThreshold)",
                 "reaped_spike_threshold": "\(command.reapedSpikeThreshold)",

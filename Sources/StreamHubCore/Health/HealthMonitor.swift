@@ -74,13 +74,13 @@ public final class HealthMonitor: Service {
     /// One round: measure, update metrics and alert states, send notifications.
     func checkOnce(now: ContinuousClock.Instant = .now, wallClock: Timestamp = .now()) {
         let results = evaluate(now: now)
-        let transitions = state.withLock { state in
+        let (transitions, firing) = state.withLock { state in
             state.failing = results.filter { !$0.healthy }
-            return results.compactMap { result in
+            let transitions = results.compactMap { result in
                 state.alerts[result.check]?.record(healthy: result.healthy, now: now, wallClock: wallClock).map { (result, $0) }
             }
+            return (transitions, Set(state.alerts.filter { $0.value.isFiring }.keys))
         }
-        let firing = state.withLock { state in Set(state.alerts.filter { $0.value.isFiring }.keys) }
         for result in results {
             metrics.recordCheck(result.check, healthy: result.healthy, firing: firing.contains(result.check))
         }

@@ -157,7 +157,7 @@ public final class WebhookNotifier: AlertSink, Service {
     }
 
     /// The URL without credentials or query, for logs.
-    static func redacted(_ url: URL) -> String {
+    public static func redacted(_ url: URL) -> String {
         "\(url.scheme ?? "http")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
     }
 }
