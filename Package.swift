@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "streamhub", targets: ["streamhub"]),
         .library(name: "StreamHubCore", targets: ["StreamHubCore"]),
         .library(name: "StreamHubHTTP", targets: ["StreamHubHTTP"]),
+        .library(name: "StreamHubRedis", targets: ["StreamHubRedis"]),
+        .library(name: "StreamHubCluster", targets: ["StreamHubCluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -54,9 +56,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "StreamHubCluster",
+            dependencies: [
+                "StreamHubCore",
+                "StreamHubRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StreamHubHTTP",
             dependencies: [
                 "StreamHubCore",
+                "StreamHubCluster",
+                "StreamHubRedis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -75,6 +93,8 @@ let package = Package(
             dependencies: [
                 "StreamHubCore",
                 "StreamHubHTTP",
+                "StreamHubCluster",
+                "StreamHubRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,14 +102,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "StreamHubTestSupport",
+            dependencies: ["StreamHubRedis"],
+            path: "Tests/StreamHubTestSupport"
+        ),
         .testTarget(
             name: "StreamHubCoreTests",
             dependencies: ["StreamHubCore"]
         ),
         .testTarget(
+            name: "StreamHubClusterTests",
+            dependencies: ["StreamHubCluster", "StreamHubCore", "StreamHubRedis", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "StreamHubRedisTests",
             dependencies: [
                 "StreamHubRedis",
+                "StreamHubTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -102,6 +132,9 @@ let package = Package(
             dependencies: [
                 "StreamHubCore",
                 "StreamHubHTTP",
+                "StreamHubCluster",
+                "StreamHubRedis",
+                "StreamHubTestSupport",
                 "streamhub",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

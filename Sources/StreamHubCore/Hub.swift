@@ -102,19 +102,32 @@ public final class Hub: Sendable {
     // MARK: Publishing
 
     /// Applies an event to the stream's state and broadcasts it to the stream's local viewers.
-    public func publish(_ request: PublishRequest, to streamID: StreamID) -> PublishReceipt {
-        let receivedAt = NIODeadline.now()
-        let wallClock = Timestamp.now()
+    ///
+    /// - Parameter assigned: In cluster mode, the id, peak and time the cluster gave the event;
+    ///   `nil` numbers it on this node.
+    public func publish(_ request: PublishRequest, to streamID: StreamID, assigned: ClusterAssignment? = nil) -> PublishReceipt {
+        let receipt = apply(request, to: streamID, assigned: assigned)
+        observer.eventPublished(request.event)
+        return receipt
+    }
+
+    /// Applies an event another node accepted and broadcasts it to the stream's local viewers.
+    public func applyClusterEvent(_ request: PublishRequest, to streamID: StreamID, assigned: ClusterAssignment) {
+        _ = apply(request, to: streamID, assigned: assigned)
+    }
+
+    private func apply(_ request: PublishRequest, to streamID: StreamID, assigned: ClusterAssignment?) -> PublishReceipt {
+        let receivedAt = assigned?.receivedAt ?? .now()
+        let wallClock = assigned?.wallClock ?? .now()
         let publication = directory.withLock { directory in
-            let publication = directory.publish(request, to: streamID, now: receivedAt)
-            // Enqueued under the lock, so every loop sees a stream's events in `id` order.
+            let publication = directory.publish(request, to: streamID, now: .now(), assigned: assigned)
+            // Enqueued under the lock, so every loop sees a stream's events in the order they were applied.
             broadcast(
                 encoder.published(request, to: streamID, as: publication, at: wallClock),
                 to: streamID, eventID: publication.eventID, event: request.event.rawValue, receivedAt: receivedAt
             )
             return publication
         }
-        observer.eventPublished(request.event)
         return PublishReceipt(streamID: streamID, eventID: publication.eventID, timestamp: wallClock, viewersLocal: publication.viewers)
     }
 
@@ -146,7 +159,7 @@ public final class Hub: Sendable {
         directory.withLock { $0.snapshot(of: streamID, wallClock: .now()) }
     }
 
-    /// Streams with viewers, busiest first.
+    /// Streams with viewers (on any node), busiest first.
     public func busiestStreams(limit: Int) -> [StreamSnapshot] {
         directory.withLock { $0.busiest(limit: limit, wallClock: .now()) }
     }
@@ -154,9 +167,42 @@ public final class Hub: Sendable {
     /// Streams with at least one viewer on this node.
     public var activeStreams: Int { directory.withLock { $0.activeStreams } }
 
-    /// Each stream with viewers and its count; a copy, so callers sort and format without holding the lock.
+    /// Each stream with viewers on this node and their number; a copy, so callers sort and format without holding the lock.
     public func viewerCounts() -> [(StreamID, Int)] {
         directory.withLock { $0.viewerCounts() }
+    }
+
+    // MARK: Cluster
+
+    /// This node's per-stream counts that changed since the last call.
+    public func takeLocalCountChanges() -> [StreamID: LocalStreamCount] {
+        directory.withLock { $0.takeLocalCountChanges() }
+    }
+
+    /// Every stream with viewers on this node.
+    public func localCounts() -> [StreamID: LocalStreamCount] {
+        directory.withLock { $0.localCounts() }
+    }
+
+    /// Sets the viewers the other nodes report for each stream; totals and peaks follow.
+    public func setRemoteViewers(_ counts: [StreamID: Int]) {
+        guard !counts.isEmpty else { return }
+        directory.withLock { $0.setRemoteViewers(counts, now: .now()) }
+    }
+
+    /// Takes the cluster's stored state of a stream where it is at least as new as this node's.
+    public func merge(_ stored: StoredStreamState, into streamID: StreamID) {
+        directory.withLock { $0.merge(stored, into: streamID, now: .now()) }
+    }
+
+    /// Whether the stream's state was read from the cluster since this node first saw it.
+    public func isSynced(_ streamID: StreamID) -> Bool {
+        directory.withLock { $0.isSynced(streamID) }
+    }
+
+    /// Marks every known stream as needing a new read from the cluster; returns them.
+    public func markAllUnsynced() -> [StreamID] {
+        directory.withLock { $0.markAllUnsynced() }
     }
 
     /// Forgets streams idle for ``HubConfiguration/streamStateTTL``.

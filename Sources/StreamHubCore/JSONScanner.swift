@@ -55,6 +55,11 @@ public struct JSONScanner {
         return try? scanner.readString()
     }
 
+    /// The value of an already validated integer that fits in `Int64`; `nil` for anything else (fractions, exponents, strings).
+    public static func integer(_ value: ArraySlice<UInt8>) -> Int64? {
+        Int64(String(decoding: value, as: UTF8.self))
+    }
+
     private mutating func readMembers() throws(JSONSyntaxError) -> [JSONMember] {
         var members: [JSONMember] = []
         try scanObject(depth: 0) { key, value in members.append(JSONMember(key: key, value: value)) }

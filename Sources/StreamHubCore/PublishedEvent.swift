@@ -33,6 +33,15 @@ public struct PublishRequest: Sendable {
         self.members = members.filter { !overwritten.contains($0.key) }
     }
 
+    /// The publisher's `data` members as one JSON object.
+    public var dataObject: [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.members(members)
+        writer.endObject()
+        return writer.bytes
+    }
+
     /// Parses `{"event": "...", "data": {...}}`; `data` may be left out and means `{}`.
     public init(body: ArraySlice<UInt8>) throws(PublishError) {
         guard body.count <= Self.maxBodyBytes else {

@@ -2,11 +2,16 @@ import NIOCore
 
 /// Every stream's state on this node, as a value with pure operations; ``Hub`` holds it under a lock.
 ///
-/// `now` is monotonic (expiry); `wallClock` is what viewers see in `timestamp`.
+/// `now` is monotonic (expiry); `wallClock` is what viewers see in `timestamp`. In cluster mode a
+/// stream's count is this node's viewers plus the other nodes' (``Entry/remoteViewers``), and ids
+/// and state come from Redis through ``ClusterAssignment`` and ``StoredStreamState``.
 struct StreamDirectory {
     struct Entry {
         var status = StreamStatus.offline
+        /// Viewers on this node.
         var viewers = 0
+        /// Viewers on the other nodes of the cluster, as last reported.
+        var remoteViewers = 0
         var peakViewers = 0
         var quality: [UInt8]?
         var lastEventID: UInt64 = 0
@@ -14,6 +19,21 @@ struct StreamDirectory {
         var lastActivity: NIODeadline
         /// The count in the last `viewer_count_changed`.
         var announcedViewers = 0
+        /// This node's count as last reported to the cluster.
+        var reportedViewers = 0
+        /// Whether the state was read from the cluster's store since this node first saw the stream.
+        var synced = false
+
+        init(lastActivity: NIODeadline) {
+            self.lastActivity = lastActivity
+        }
+
+        /// Viewers on every node.
+        var totalViewers: Int { viewers + remoteViewers }
+
+        mutating func raisePeak() {
+            peakViewers = max(peakViewers, totalViewers)
+        }
     }
 
     /// What a publish changed, for the answer and the broadcast.
@@ -33,58 +53,60 @@ struct StreamDirectory {
 
     private(set) var entries: [StreamID: Entry] = [:]
     private var countChanged: Set<StreamID> = []
+    private var localCountChanged: Set<StreamID> = []
 
-    /// Streams with at least one viewer.
+    /// Streams with at least one viewer on this node.
     var activeStreams: Int { entries.values.lazy.filter { $0.viewers > 0 }.count }
 
     mutating func join(_ id: StreamID, now: NIODeadline, wallClock: Timestamp) -> StreamSnapshot {
         var entry = entries[id] ?? Entry(lastActivity: now)
         entry.viewers += 1
-        entry.peakViewers = max(entry.peakViewers, entry.viewers)
+        entry.raisePeak()
         entries[id] = entry
         countChanged.insert(id)
+        localCountChanged.insert(id)
         return snapshot(of: id, entry: entry, wallClock: wallClock)
     }
 
     mutating func leave(_ id: StreamID, now: NIODeadline) {
         guard var entry = entries[id], entry.viewers > 0 else { return }
         entry.viewers -= 1
-        if entry.viewers == 0 { entry.lastActivity = now }
+        if entry.totalViewers == 0 { entry.lastActivity = now }
         entries[id] = entry
         countChanged.insert(id)
+        localCountChanged.insert(id)
     }
 
-    mutating func publish(_ request: PublishRequest, to id: StreamID, now: NIODeadline) -> Publication {
+    /// Applies an event; `assigned` carries the id and peak the cluster gave it, `nil` numbers it here.
+    mutating func publish(_ request: PublishRequest, to id: StreamID, now: NIODeadline, assigned: ClusterAssignment? = nil) -> Publication {
         var entry = entries[id] ?? Entry(lastActivity: now)
-        entry.lastEventID += 1
+        let eventID = assigned?.eventID ?? entry.lastEventID + 1
+        entry.lastEventID = max(entry.lastEventID, eventID)
         entry.lastActivity = now
         switch request.event {
         case .streamStarted:
             entry.status = .live
-            entry.peakViewers = entry.viewers
+            entry.peakViewers = max(entry.totalViewers, assigned?.peakViewers ?? 0)
         case .streamEnded:
             entry.status = .ended
+            entry.peakViewers = max(entry.peakViewers, assigned?.peakViewers ?? 0)
         case .qualityChanged:
-            var writer = JSONWriter()
-            writer.beginObject()
-            writer.members(request.members)
-            writer.endObject()
-            entry.quality = writer.bytes
+            entry.quality = request.dataObject
         }
         entries[id] = entry
-        return Publication(eventID: entry.lastEventID, peakViewers: entry.peakViewers, viewers: entry.viewers)
+        return Publication(eventID: eventID, peakViewers: entry.peakViewers, viewers: entry.viewers)
     }
 
-    /// Streams whose count changed since the last call, each with the count to announce.
+    /// Streams whose count changed since the last call, each with the count to announce to this node's viewers.
     mutating func takeCountChanges() -> [CountChange] {
         var changes: [CountChange] = []
         for id in countChanged {
-            guard var entry = entries[id], entry.viewers != entry.announcedViewers else { continue }
-            entry.announcedViewers = entry.viewers
+            guard var entry = entries[id], entry.totalViewers != entry.announcedViewers else { continue }
+            entry.announcedViewers = entry.totalViewers
             entries[id] = entry
             if entry.viewers > 0 {
                 changes.append(
-                    CountChange(streamID: id, viewers: entry.viewers, peakViewers: entry.peakViewers, lastEventID: entry.lastEventID)
+                    CountChange(streamID: id, viewers: entry.totalViewers, peakViewers: entry.peakViewers, lastEventID: entry.lastEventID)
                 )
             }
         }
@@ -92,11 +114,71 @@ struct StreamDirectory {
         return changes
     }
 
+    // MARK: Cluster
+
+    /// This node's counts that changed since they were last reported (0 for a stream it no longer has viewers of).
+    mutating func takeLocalCountChanges() -> [StreamID: LocalStreamCount] {
+        var changes: [StreamID: LocalStreamCount] = [:]
+        for id in localCountChanged {
+            guard var entry = entries[id], entry.viewers != entry.reportedViewers else { continue }
+            entry.reportedViewers = entry.viewers
+            entries[id] = entry
+            changes[id] = LocalStreamCount(viewers: entry.viewers, peakViewers: entry.peakViewers)
+        }
+        localCountChanged.removeAll(keepingCapacity: true)
+        return changes
+    }
+
+    /// Every stream with viewers on this node.
+    func localCounts() -> [StreamID: LocalStreamCount] {
+        var counts: [StreamID: LocalStreamCount] = [:]
+        for (id, entry) in entries where entry.viewers > 0 {
+            counts[id] = LocalStreamCount(viewers: entry.viewers, peakViewers: entry.peakViewers)
+        }
+        return counts
+    }
+
+    /// Sets the other nodes' viewers of each stream; streams with remote viewers get an entry.
+    mutating func setRemoteViewers(_ counts: [StreamID: Int], now: NIODeadline) {
+        for (id, remote) in counts {
+            guard var entry = entries[id] ?? (remote > 0 ? Entry(lastActivity: now) : nil), entry.remoteViewers != remote else { continue }
+            entry.remoteViewers = remote
+            entry.raisePeak()
+            if entry.totalViewers == 0 { entry.lastActivity = now }
+            entries[id] = entry
+            countChanged.insert(id)
+        }
+    }
+
+    /// Takes the cluster's stored state where it is at least as new as this node's.
+    mutating func merge(_ stored: StoredStreamState, into id: StreamID, now: NIODeadline) {
+        var entry = entries[id] ?? Entry(lastActivity: now)
+        if stored.lastEventID >= entry.lastEventID {
+            entry.lastEventID = stored.lastEventID
+            entry.status = stored.status
+            entry.quality = stored.quality
+        }
+        entry.peakViewers = max(entry.peakViewers, stored.peakViewers)
+        entry.synced = true
+        entries[id] = entry
+    }
+
+    /// Whether `id` is known here and its state was read from the cluster.
+    func isSynced(_ id: StreamID) -> Bool { entries[id]?.synced ?? false }
+
+    /// Streams known here, to re-read from the cluster after the link was down.
+    mutating func markAllUnsynced() -> [StreamID] {
+        for id in entries.keys { entries[id]?.synced = false }
+        return Array(entries.keys)
+    }
+
+    // MARK: Reading
+
     /// Forgets streams with no viewers and no event for `ttl`; returns how many.
     mutating func forgetIdle(now: NIODeadline, ttl: Duration) -> Int {
         let cutoff = now - TimeAmount(ttl)
         let before = entries.count
-        entries = entries.filter { $0.value.viewers > 0 || $0.value.lastActivity > cutoff }
+        entries = entries.filter { $0.value.totalViewers > 0 || $0.value.lastActivity > cutoff }
         return before - entries.count
     }
 
@@ -104,6 +186,7 @@ struct StreamDirectory {
         snapshot(of: id, entry: entries[id], wallClock: wallClock)
     }
 
+    /// Each stream with viewers on this node and their number.
     func viewerCounts() -> [(StreamID, Int)] {
         var counts: [(StreamID, Int)] = []
         counts.reserveCapacity(entries.count)
@@ -111,10 +194,10 @@ struct StreamDirectory {
         return counts
     }
 
-    /// Streams with viewers, busiest first.
+    /// Streams with viewers anywhere, busiest first.
     func busiest(limit: Int, wallClock: Timestamp) -> [StreamSnapshot] {
-        entries.filter { $0.value.viewers > 0 }
-            .sorted { ($0.value.viewers, $1.key.rawValue) > ($1.value.viewers, $0.key.rawValue) }
+        entries.filter { $0.value.totalViewers > 0 }
+            .sorted { ($0.value.totalViewers, $1.key.rawValue) > ($1.value.totalViewers, $0.key.rawValue) }
             .prefix(limit)
             .map { snapshot(of: $0.key, entry: $0.value, wallClock: wallClock) }
     }
@@ -123,7 +206,7 @@ struct StreamDirectory {
         StreamSnapshot(
             streamID: id,
             status: entry?.status ?? .offline,
-            viewerCount: entry?.viewers ?? 0,
+            viewerCount: entry?.totalViewers ?? 0,
             peakViewers: entry?.peakViewers ?? 0,
             quality: entry?.quality,
             lastEventID: entry?.lastEventID ?? 0,

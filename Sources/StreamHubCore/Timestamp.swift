@@ -16,9 +16,19 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// The current wall-clock time.
     public static func now() -> Timestamp {
+        Timestamp(nanosecondsSince1970: nanosecondsSince1970())
+    }
+
+    /// Truncates to the millisecond.
+    public init(nanosecondsSince1970: Int64) {
+        self.init(millisecondsSince1970: nanosecondsSince1970 / 1_000_000)
+    }
+
+    /// The current wall-clock time in nanoseconds since the Unix epoch.
+    public static func nanosecondsSince1970() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        return Timestamp(millisecondsSince1970: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
+        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {

@@ -1,10 +1,12 @@
 import Hummingbird
 import NIOCore
+import StreamHubCluster
 import StreamHubCore
 
 /// The REST routes: publishing, stream state and health; refused handshakes are answered by ``ViewerUpgradeChannel``.
 struct Routes {
     let hub: Hub
+    let cluster: ClusterNode?
     let metrics: HubMetrics
     let health: HealthMonitor
     let tokens: PublishTokens
@@ -47,7 +49,7 @@ struct Routes {
     func addStreams(to router: Router<BasicRequestContext>) {
         let streams = router.group("api/v1/streams")
         streams.get { request, _ in try listStreams(request) }
-        streams.get(":stream_id") { _, context in try JSONResponse.ok(hub.state(of: streamID(context)).json) }
+        streams.get(":stream_id") { _, context in try await state(context) }
         streams.post(":stream_id/events") { request, context in try await publish(request, context) }
         streams.get(":stream_id/ws") { request, context in try notAHandshake(context) }
     }
@@ -72,6 +74,12 @@ struct Routes {
         writer.endArray()
         writer.endObject()
         return JSONResponse.make(status == "ready" ? .ok : .serviceUnavailable, writer.bytes)
+    }
+
+    private func state(_ context: BasicRequestContext) async throws -> Response {
+        let streamID = try streamID(context)
+        await cluster?.sync(streamID)
+        return JSONResponse.ok(hub.state(of: streamID).json)
     }
 
     private func listStreams(_ request: Request) throws -> Response {
@@ -112,7 +120,13 @@ struct Routes {
         } catch {
             throw APIError(error)
         }
-        let receipt = hub.publish(parsed, to: streamID)
+        let receipt: PublishReceipt
+        var reach: ClusterReach?
+        if let cluster {
+            (receipt, reach) = await cluster.publish(parsed, to: streamID)
+        } else {
+            receipt = hub.publish(parsed, to: streamID)
+        }
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("stream_id")
@@ -124,7 +138,7 @@ struct Routes {
         writer.key("viewers_local")
         writer.integer(receipt.viewersLocal)
         writer.key("cluster")
-        writer.string("disabled")
+        writer.string(reach?.rawValue ?? "disabled")
         writer.endObject()
         return JSONResponse.make(.accepted, writer.bytes)
     }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import StreamHubCluster
 import StreamHubCore
 
 /// Settings of one node: where it listens, who may publish, the hub's limits and the shutdown timing.
@@ -19,7 +20,9 @@ public struct StreamHubConfiguration: Sendable {
     public var publishTokens: [String]
     public var hub: HubConfiguration
     public var health: HealthConfiguration
-    /// The node's name in alerts (`instance`); host name and port by default.
+    /// Cluster mode through Redis; `nil` runs a single node that needs no outside service.
+    public var cluster: ClusterConfiguration?
+    /// The node's name in the cluster and in alerts (`instance`); host name and port by default.
     public var nodeName: String?
     /// How long `/readyz` and upgrades answer 503 before viewers are closed.
     public var shutdownDelay: Duration
@@ -34,6 +37,7 @@ public struct StreamHubConfiguration: Sendable {
         publishTokens: [String],
         hub: HubConfiguration = HubConfiguration(),
         health: HealthConfiguration = HealthConfiguration(),
+        cluster: ClusterConfiguration? = nil,
         nodeName: String? = nil,
         shutdownDelay: Duration = .zero,
         shutdownGrace: Duration = .seconds(10)
@@ -45,6 +49,7 @@ public struct StreamHubConfiguration: Sendable {
         self.publishTokens = publishTokens
         self.hub = hub
         self.health = health
+        self.cluster = cluster
         self.nodeName = nodeName
         self.shutdownDelay = shutdownDelay
         self.shutdownGrace = shutdownGrace
@@ -62,6 +67,8 @@ public struct StreamHubServer: Sendable {
     public let hub: Hub
     public let metrics: HubMetrics
     public let health: HealthMonitor
+    /// This node's cluster membership, in cluster mode.
+    public let cluster: ClusterNode?
     /// Run these in one `ServiceGroup`, in this order: the drain is shut down first and the listener last.
     public let services: [any Service]
 
@@ -86,6 +93,10 @@ public struct StreamHubServer: Sendable {
             observer: observer.map { ObserverPair(first: metrics, second: $0) } ?? metrics
         )
         let hostName = Self.hostName()
+        let nodeName = configuration.nodeName ?? "\(hostName):\(configuration.port)"
+        let cluster = configuration.cluster.map {
+            ClusterNode(configuration: $0, node: nodeName, hub: hub, registry: metrics.registry, group: eventLoopGroup, logger: logger)
+        }
         let notifier = WebhookNotifier(
             configuration: .init(
                 urls: configuration.health.webhookURLs.compactMap(URL.init(string:)),
@@ -102,18 +113,19 @@ public struct StreamHubServer: Sendable {
             hub: hub,
             metrics: metrics,
             alerts: notifier,
-            instance: configuration.nodeName ?? "\(hostName):\(configuration.port)",
+            instance: nodeName,
             externalURL: "http://\(hostName):\(configuration.port)",
+            clusterLinkUp: cluster.map { cluster in { @Sendable in cluster.isUp } },
             logger: logger
         )
-        let routes = Routes(hub: hub, metrics: metrics, health: health, tokens: PublishTokens(configuration.publishTokens))
+        let routes = Routes(hub: hub, cluster: cluster, metrics: metrics, health: health, tokens: PublishTokens(configuration.publishTokens))
         let router = Routes.makeRouter()
         routes.addStreams(to: router)
         routes.addHealth(to: router)
         if configuration.metricsPort == nil { routes.addMetrics(to: router) }
         let application = Application(
             router: router,
-            server: HTTPServerBuilder { responder in ViewerUpgradeChannel(hub: hub, responder: responder) },
+            server: HTTPServerBuilder { responder in ViewerUpgradeChannel(hub: hub, cluster: cluster, responder: responder) },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), backlog: 4096),
             onServerRunning: { channel in await onListening(.main, channel.localAddress?.port ?? configuration.port) },
             eventLoopGroupProvider: .shared(eventLoopGroup),
@@ -136,11 +148,13 @@ public struct StreamHubServer: Sendable {
         }
         services.append(notifier)
         services.append(HubService(hub: hub))
+        if let cluster { services.append(cluster) }
         services.append(health)
         services.append(ShutdownService(hub: hub, delay: configuration.shutdownDelay, grace: configuration.shutdownGrace))
         self.hub = hub
         self.metrics = metrics
         self.health = health
+        self.cluster = cluster
         self.services = services
     }
 }

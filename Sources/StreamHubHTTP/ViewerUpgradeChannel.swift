@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
+import StreamHubCluster
 import StreamHubCore
 
 /// Hummingbird's HTTP/1 child channel, plus viewer upgrades handed straight to the hub as plain NIO handlers.
@@ -27,6 +28,8 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     let hub: Hub
+    /// In cluster mode, reads a stream's state from Redis before the first `stream_state` this node sends for it.
+    let cluster: ClusterNode?
     let responder: HTTPChannelHandler.Responder
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -35,10 +38,10 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             let outcome = NIOLoopBoundBox<Result<StreamID, APIError>?>(nil, eventLoop: channel.eventLoop)
             let upgrader = ViewerUpgrader(
                 shouldUpgrade: { channel, head in
-                    channel.eventLoop.makeCompletedFuture {
-                        outcome.value = admit(head, channel: channel)
-                        return if case .success = outcome.value { HTTPHeaders() } else { nil }
-                    }
+                    outcome.value = admit(head, channel: channel)
+                    guard case .success(let streamID) = outcome.value else { return channel.eventLoop.makeSucceededFuture(nil) }
+                    let synced = cluster?.sync(streamID, on: channel.eventLoop) ?? channel.eventLoop.makeSucceededVoidFuture()
+                    return synced.map { HTTPHeaders() }
                 },
                 attempted: {
                     if outcome.value == nil { outcome.value = .failure(.badHandshake) }

@@ -56,6 +56,11 @@ public final class RedisConnection: Sendable {
     /// Sends one command; its reply, or ``RedisError/server(_:)`` for an error reply.
     @discardableResult
     public func send(_ command: RedisCommand) async throws -> RESPValue {
+        try await submit(command).get()
+    }
+
+    /// Sends one command; the future completes on the connection's event loop, in the order commands were submitted.
+    public func submit(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
         let reply = channel.eventLoop.makePromise(of: RESPValue.self)
         let channel = self.channel
         let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
@@ -64,7 +69,7 @@ public final class RedisConnection: Sendable {
         }
         reply.futureResult.whenComplete { _ in timer.cancel() }
         channel.writeAndFlush((command, reply)).whenFailure { reply.fail($0) }
-        return try await reply.futureResult.get()
+        return reply.futureResult
     }
 
     /// Turns the connection into a subscriber of `channels`; `onMessage` gets each message's channel and payload on the event loop.

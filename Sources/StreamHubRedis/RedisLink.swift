@@ -37,6 +37,7 @@ public final class RedisLink: Service {
     private let logger: Logger
     private let onMessage: @Sendable (String, [UInt8]) -> Void
     private let onLinkChange: @Sendable (Bool) -> Void
+    private let onReconnect: @Sendable () -> Void
     private let commands = Mutex<RedisConnection?>(nil)
     private let reconnectCount = Atomic<Int>(0)
 
@@ -46,18 +47,21 @@ public final class RedisLink: Service {
     ///   - logger: Logs the link going up and down at info and warning.
     ///   - onMessage: Each published message's channel and payload, on an event loop; must not block.
     ///   - onLinkChange: `true` when the link is up (subscribed), `false` when it drops.
+    ///   - onReconnect: Called before each attempt to reconnect.
     public init(
         configuration: Configuration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger,
         onMessage: @escaping @Sendable (String, [UInt8]) -> Void,
-        onLinkChange: @escaping @Sendable (Bool) -> Void = { _ in }
+        onLinkChange: @escaping @Sendable (Bool) -> Void = { _ in },
+        onReconnect: @escaping @Sendable () -> Void = {}
     ) {
         self.configuration = configuration
         self.group = group
         self.logger = logger
         self.onMessage = onMessage
         self.onLinkChange = onLinkChange
+        self.onReconnect = onReconnect
     }
 
     /// Whether both connections are up and subscribed.
@@ -69,8 +73,15 @@ public final class RedisLink: Service {
     /// Sends a command on the command connection; ``RedisError/connectionClosed`` while the link is down.
     @discardableResult
     public func send(_ command: RedisCommand) async throws -> RESPValue {
-        guard let connection = commands.withLock({ $0 }), connection.isOpen else { throw RedisError.connectionClosed }
-        return try await connection.send(command)
+        try await submit(command).get()
+    }
+
+    /// Sends a command; the future completes on an event loop, in the order commands were submitted.
+    public func submit(_ command: RedisCommand) -> EventLoopFuture<RESPValue> {
+        guard let connection = commands.withLock({ $0 }), connection.isOpen else {
+            return group.any().makeFailedFuture(RedisError.connectionClosed)
+        }
+        return connection.submit(command)
     }
 
     public func run() async {
@@ -100,16 +111,27 @@ public final class RedisLink: Service {
                 logger.warning("Redis down; reconnecting", metadata: ["redis.url": "\(configuration.url)"])
             } catch {
                 failures += 1
-                if failures == 1 {
+                if case RedisError.server(let message) = error, Self.isAuthenticationError(message) {
+                    logger.error(
+                        "Redis refused the credentials of the Redis URL; retrying with backoff",
+                        metadata: ["redis.url": "\(configuration.url)", "error": "\(error)"])
+                } else if failures == 1 {
                     logger.warning("Cannot reach Redis; retrying with backoff", metadata: ["redis.url": "\(configuration.url)", "error": "\(error)"])
                 } else {
                     logger.debug("Redis still unreachable", metadata: ["attempts": "\(failures)", "error": "\(error)"])
                 }
             }
             reconnectCount.add(1, ordering: .relaxed)
+            onReconnect()
             let ceiling = min(configuration.backoffMax, configuration.backoffBase * (1 << min(failures, 20)))
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: ceiling * Double.random(in: 0...1)) }
         }
+    }
+
+    /// `WRONGPASS ...`, `NOAUTH ...` and older servers' `ERR invalid password`.
+    static func isAuthenticationError(_ message: String) -> Bool {
+        message.hasPrefix("WRONGPASS") || message.hasPrefix("NOAUTH") || message.contains("invalid password")
+            || message.contains("AUTH <password> called without any password configured")
     }
 
     private func connect() async throws -> (RedisConnection, RedisConnection) {

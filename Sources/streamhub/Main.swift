@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import StreamHubCluster
 import StreamHubCore
 import StreamHubHTTP
+import StreamHubRedis
 import UnixSignals
 
 @main
@@ -76,6 +78,8 @@ enum Main {
                 webhookURLs: command.alertWebhookURLs,
                 webhookSecret: command.alertWebhookSecret
             ),
+            cluster: try command.redisURL.map { ClusterConfiguration(redisURL: try RedisURL($0), nodeTTL: command.nodeTTL.duration) },
+            nodeName: command.nodeID,
             shutdownDelay: command.shutdownDelay.duration,
             shutdownGrace: command.shutdownGrace.duration
         )
@@ -101,6 +105,8 @@ enum Main {
                 "reaped_spike_threshold": "\(command.reapedSpikeThreshold)",
                 "connections_near_limit_threshold": "\(command.connectionsNearLimitThreshold)",
                 "scheduling_lag_threshold": "\(command.schedulingLagThreshold)",
+                "redis_url": "\(configuration.cluster.map { "\($0.redisURL)" } ?? "none (single node)")",
+                "node_id": "\(command.nodeID ?? "host name:port")", "node_ttl": "\(command.nodeTTL)",
                 "shutdown_delay": "\(command.shutdownDelay)", "shutdown_grace": "\(command.shutdownGrace)",
                 "log_level": "\(level)", "log_format": "\(command.logFormat)",
             ]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import StreamHubCore
+import StreamHubRedis
 
 /// The command line: every flag of the contract, with its default and environment variable.
 struct ServeCommand: ParsableCommand {
@@ -99,6 +100,17 @@ struct ServeCommand: ParsableCommand {
     @Option(help: Self.env("scheduling_lag fails when event-loop timers run later than this.", "scheduling-lag-threshold"))
     var schedulingLagThreshold = ConfigDuration(argument: "250ms")!
 
+    @Option(
+        help: Self.env(
+            "Cluster mode: redis[s]://[user:password@]host:port[/db] shares events, state and counts with every node using it.", "redis-url"))
+    var redisURL: String?
+
+    @Option(help: Self.env("This node's name in the cluster and in alerts (default: host name:port); unique per node.", "node-id"))
+    var nodeID: String?
+
+    @Option(help: Self.env("A node not heard from within this drops out of every viewer count; nodes report every third of it.", "node-ttl"))
+    var nodeTTL = ConfigDuration(argument: "15s")!
+
     @Option(help: Self.env("On SIGTERM, time /readyz and new upgrades answer 503 before viewers are closed.", "shutdown-delay"))
     var shutdownDelay = ConfigDuration(argument: "0s")!
 
@@ -121,7 +133,7 @@ struct ServeCommand: ParsableCommand {
         "host", "port", "metrics-port", "metrics-top-streams", "publish-token", "allowed-origins", "max-connections", "ping-interval", "pong-timeout",
         "viewer-count-interval", "max-queued-bytes", "write-timeout", "stream-state-ttl", "health-interval", "alert-for", "alert-repeat-interval",
         "alert-webhook-url", "alert-webhook-secret", "broadcast-latency-threshold", "reaped-spike-threshold",
-        "connections-near-limit-threshold", "scheduling-lag-threshold", "shutdown-delay",
+        "connections-near-limit-threshold", "scheduling-lag-threshold", "redis-url", "node-id", "node-ttl", "shutdown-delay",
         "shutdown-grace", "log-level", "log-format",
     ]
     static let repeatableOptions: Set<String> = ["publish-token", "alert-webhook-url"]
@@ -170,6 +182,20 @@ struct ServeCommand: ParsableCommand {
             }
         }
         if alertWebhookSecret?.isEmpty == true { throw ValidationError("--alert-webhook-secret must not be empty") }
+        if let redisURL {
+            do {
+                _ = try RedisURL(redisURL)
+            } catch {
+                throw ValidationError("--redis-url: \(error)")
+            }
+            guard !publishTokens.isEmpty else {
+                throw ValidationError("--redis-url needs --publish-token: every node of a cluster must accept the same publish tokens")
+            }
+        }
+        if let nodeID, nodeID.isEmpty || nodeID.count > 128 || nodeID.contains(where: \.isWhitespace) {
+            throw ValidationError("--node-id must be 1 to 128 characters without whitespace")
+        }
+        try require(nodeTTL, "--node-ttl", atLeast: .seconds(1))
         guard shutdownDelay.duration < shutdownGrace.duration else {
             throw ValidationError("--shutdown-delay (\(shutdownDelay)) must be shorter than --shutdown-grace (\(shutdownGrace))")
         }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import StreamHubCore
 import StreamHubHTTP
+import StreamHubTestSupport
 import Testing
 
 @Suite struct HealthAlertTests {
@@ -114,7 +115,7 @@ import Testing
     }
 
     @Test func receiverThatIsDownCountsAsFailed() async throws {
-        let closedPort = try freeLoopbackPort()
+        let closedPort = try freePort()
         try await TestHub.run(Self.configuration(webhook: "http://127.0.0.1:\(closedPort)/hook", maxConnections: 1)) { hub in
             let viewer = try await hub.join("s")
             try await eventually("failure counted") {

@@ -1,5 +1,6 @@
 import Foundation
 import StreamHubCore
+import StreamHubTestSupport
 import Testing
 
 @Suite struct MetricsTests {

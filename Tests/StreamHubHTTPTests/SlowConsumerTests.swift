@@ -1,3 +1,4 @@
+import StreamHubTestSupport
 import Testing
 
 @Suite struct SlowConsumerTests {

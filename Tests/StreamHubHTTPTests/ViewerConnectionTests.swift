@@ -1,4 +1,5 @@
 import NIOWebSocket
+import StreamHubTestSupport
 import Testing
 
 @Suite struct ViewerConnectionTests {

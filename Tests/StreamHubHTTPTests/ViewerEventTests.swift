@@ -1,4 +1,5 @@
 import Foundation
+import StreamHubTestSupport
 import Testing
 
 @Suite struct ViewerEventTests {

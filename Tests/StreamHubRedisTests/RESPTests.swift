@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import StreamHubRedis
+import StreamHubTestSupport
 import Testing
 
 @Suite struct RESPTests {

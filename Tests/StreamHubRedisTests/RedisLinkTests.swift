@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
 import StreamHubRedis
+import StreamHubTestSupport
 import Testing
 
 @Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
@@ -20,18 +21,18 @@ struct RedisLinkTests {
         let group = ServiceGroup(services: [link], logger: Logger(label: "redis-link-test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            try await waitUntil("link up") { link.isUp }
+            try await eventually("link up") { link.isUp ? true : nil }
             try await link.send(RedisCommand("PUBLISH", ["events", "before"]))
-            try await waitUntil("first message") { messages.withLockedValue { $0 } == ["before"] }
+            try await eventually("first message") { messages.withLockedValue { $0 } == ["before"] ? true : nil }
 
             server.stop()
-            try await waitUntil("link down") { !link.isUp }
+            try await eventually("link down") { !link.isUp ? true : nil }
             await #expect(throws: RedisError.connectionClosed) { try await link.send(RedisCommand("PING")) }
 
             server = try await RedisServer(port: port)
-            try await waitUntil("link back up", timeout: .seconds(10)) { link.isUp }
+            try await eventually(timeout: .seconds(10), "link back up") { link.isUp ? true : nil }
             try await link.send(RedisCommand("PUBLISH", ["events", "after"]))
-            try await waitUntil("message after the restart") { messages.withLockedValue { $0 } == ["before", "after"] }
+            try await eventually("message after the restart") { messages.withLockedValue { $0 } == ["before", "after"] ? true : nil }
             #expect(link.reconnects >= 1)
             #expect(changes.withLockedValue { $0 }.prefix(3) == [true, false, true])
 
@@ -55,18 +56,10 @@ struct RedisLinkTests {
             #expect(!link.isUp)
             #expect(link.reconnects >= 1)
             let server = try await RedisServer(port: port)
-            try await waitUntil("link up", timeout: .seconds(10)) { link.isUp }
+            try await eventually(timeout: .seconds(10), "link up") { link.isUp ? true : nil }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             server.stop()
         }
-    }
-}
-
-private func waitUntil(_ what: String, timeout: Duration = .seconds(5), _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw RedisTestFailure("timed out waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(10))
     }
 }

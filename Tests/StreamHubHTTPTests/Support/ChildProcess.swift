@@ -1,4 +1,5 @@
 import Foundation
+import StreamHubTestSupport
 
 /// Runs a program to its end without blocking a thread of the test's cooperative pool: output is
 /// collected by the pipes' handlers and the exit is polled.

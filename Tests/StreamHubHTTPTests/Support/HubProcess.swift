@@ -1,4 +1,5 @@
 import Foundation
+import StreamHubTestSupport
 import Synchronization
 
 /// The built `streamhub` executable, run as a child process on a free port.

@@ -1,4 +1,5 @@
 import Foundation
+import StreamHubTestSupport
 
 /// One `/metrics` scrape, parsed into series for assertions.
 struct MetricsScrape: Sendable {

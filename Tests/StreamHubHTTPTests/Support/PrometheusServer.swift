@@ -1,4 +1,5 @@
 import Foundation
+import StreamHubTestSupport
 
 /// A real Prometheus server on a free loopback port, scraping the given targets every second.
 final class PrometheusServer: Sendable {
@@ -30,7 +31,7 @@ final class PrometheusServer: Sendable {
                   - targets: [\(targets.map { "'127.0.0.1:\($0)'" }.joined(separator: ", "))]
             """
         try config.write(to: directory.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
-        port = try freeLoopbackPort()
+        port = try freePort()
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
@@ -77,23 +78,4 @@ final class PrometheusServer: Sendable {
     }
 
     deinit { terminate() }
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-func freeLoopbackPort() throws -> Int {
-    let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard socketFD >= 0 else { throw TestFailure("socket() failed") }
-    defer { close(socketFD) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(socketFD, pointer, length) == 0 && getsockname(socketFD, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw TestFailure("bind() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StreamHubTestSupport
 
 /// Files of this repository, found from this source file's path.
 enum Repository {

@@ -6,6 +6,7 @@ import NIOCore
 import ServiceLifecycle
 import StreamHubCore
 import StreamHubHTTP
+import StreamHubTestSupport
 import Synchronization
 
 /// A real hub listening on a free loopback port for the duration of `body`.

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOWebSocket
+import StreamHubTestSupport
 import Synchronization
 
 /// A real WebSocket client on loopback, written on plain NIO so a test can make it misbehave.

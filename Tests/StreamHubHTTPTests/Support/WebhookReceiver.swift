@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import StreamHubTestSupport
 import Synchronization
 
 /// A real HTTP server on loopback that records the webhook POSTs it gets and answers as told.

@@ -2,11 +2,11 @@ import Foundation
 import StreamHubRedis
 
 /// A real redis-server on a free loopback port, stopped when the test ends.
-final class RedisServer: Sendable {
-    let port: Int
+public final class RedisServer: Sendable {
+    public let port: Int
     private let process: Process
 
-    static var shouldRun: Bool {
+    public static var shouldRun: Bool {
         path != nil || ProcessInfo.processInfo.environment["STREAMHUB_REQUIRE_INTEGRATION"] == "1"
     }
 
@@ -17,9 +17,9 @@ final class RedisServer: Sendable {
     /// - Parameters:
     ///   - password: Makes the server require it (`--requirepass`).
     ///   - port: The port, to restart a server where it was; a free one by default.
-    init(password: String? = nil, port: Int? = nil) async throws {
+    public init(password: String? = nil, port: Int? = nil) async throws {
         guard let path = Self.path else {
-            throw RedisTestFailure(
+            throw TestFailure(
                 "redis-server is not installed (apt-get install redis-server); STREAMHUB_REQUIRE_INTEGRATION=1 makes that a failure")
         }
         self.port = try port ?? freePort()
@@ -39,27 +39,22 @@ final class RedisServer: Sendable {
                 await connection.close()
                 return
             }
-            guard ContinuousClock.now < deadline else { throw RedisTestFailure("redis-server did not start") }
+            guard ContinuousClock.now < deadline else { throw TestFailure("redis-server did not start") }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
 
-    var url: RedisURL { try! RedisURL("redis://127.0.0.1:\(port)") }
+    public var url: RedisURL { try! RedisURL("redis://127.0.0.1:\(port)") }
 
-    func stop() {
+    public func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit { stop() }
 }
 
-struct RedisTestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// A TCP port on 127.0.0.1 that was free a moment ago.
-func freePort() throws -> Int {
+public func freePort() throws -> Int {
     let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(socketFD) }
     var address = sockaddr_in()
@@ -69,6 +64,6 @@ func freePort() throws -> Int {
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0 }
     }
-    guard bound else { throw RedisTestFailure("bind() failed") }
+    guard bound else { throw TestFailure("bind() failed") }
     return Int(UInt16(bigEndian: address.sin_port))
 }

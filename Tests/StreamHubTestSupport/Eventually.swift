@@ -1,11 +1,11 @@
 /// A failed expectation inside a helper, with what was expected.
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Polls `probe` every 10 ms until it returns a value, or throws after `timeout`.
-func eventually<T>(
+public func eventually<T>(
     timeout: Duration = .seconds(5),
     _ what: String,
     _ probe: () async throws -> T?

@@ -1,0 +1,46 @@
+import StreamHubCore
+
+/// One node's viewers per stream, as it tells the others on the counts channel.
+///
+/// A full report lists every stream the node has viewers of (a stream left out has none there) and
+/// also says the node is alive; a partial one lists only counts that changed, 0 included.
+struct CountReport: Sendable, Equatable {
+    let sender: ClusterSender
+    let full: Bool
+    let counts: [StreamID: Int]
+
+    func encoded() -> [UInt8] {
+        var writer = JSONWriter(capacity: 64 + counts.count * 24)
+        writer.beginObject()
+        sender.write(to: &writer)
+        writer.key("full")
+        writer.raw(full ? Array("true".utf8) : Array("false".utf8))
+        writer.key("counts")
+        writer.beginObject()
+        for (id, count) in counts {
+            writer.key(id.rawValue)
+            writer.integer(count)
+        }
+        writer.endObject()
+        writer.endObject()
+        return writer.bytes
+    }
+}
+
+extension CountReport {
+    /// Reads a report, checking every field.
+    init(decoding payload: [UInt8]) throws(ClusterMessageError) {
+        let fields = try ClusterMessageError.fields(of: payload)
+        let full = try fields.value("full")
+        guard full.elementsEqual("true".utf8) || full.elementsEqual("false".utf8) else { throw .invalid("full") }
+        guard let members = JSONScanner.members(ofObject: try fields.value("counts")) else { throw .invalid("counts") }
+        var counts: [StreamID: Int] = [:]
+        for member in members {
+            guard let id = StreamID(member.key), let count = JSONScanner.integer(member.value), count >= 0 else { throw .invalid("counts") }
+            counts[id] = Int(count)
+        }
+        self.sender = try ClusterSender(fields)
+        self.full = full.first == UInt8(ascii: "t")
+        self.counts = counts
+    }
+}

@@ -1,0 +1,99 @@
+import NIOCore
+import StreamHubCore
+import StreamHubRedis
+import Testing
+
+@testable import StreamHubCluster
+
+@Suite struct ClusterMessageTests {
+    let sender = ClusterSender(node: "hub-1:8080", instance: 42)
+    let stream = StreamID("match-7")!
+
+    /// What the publish script sends: the template with the id and peak spliced in.
+    private func envelope(_ request: PublishRequest, id: String = "12", peak: String = "30") -> [UInt8] {
+        let (prefix, suffix) = EventEnvelope.template(sender: sender, streamID: stream, request: request, acceptedAtNanos: 1_700_000_000_123_000_000)
+        return prefix + Array("\(id),\"peak_viewers\":\(peak)".utf8) + suffix
+    }
+
+    @Test func anEnvelopeCarriesTheEventWithItsIdPeakAndPublisherFieldsUnchanged() throws {
+        let request = try PublishRequest(body: Array(#"{"event":"quality_changed","data":{"quality":"1080p","bitrate_kbps":6000.50}}"#.utf8)[...])
+        let decoded = try EventEnvelope(decoding: envelope(request))
+        #expect(decoded.sender == sender)
+        #expect(decoded.streamID == stream)
+        #expect(decoded.request.event == .qualityChanged)
+        #expect(decoded.request.dataObject == Array(#"{"quality":"1080p","bitrate_kbps":6000.50}"#.utf8))
+        #expect(decoded.eventID == 12 && decoded.peakViewers == 30)
+        #expect(decoded.acceptedAtNanos == 1_700_000_000_123_000_000)
+    }
+
+    @Test(arguments: [
+        ("not json", "not JSON"),
+        ("[1,2]", "not a JSON object"),
+        (#"{"node":"a","instance":1,"stream_id":"s","event":"stream_started","accepted_at_ns":1,"data":{},"id":1}"#, "peak_viewers"),
+        (
+            #"{"node":"a","instance":1,"stream_id":"bad id","event":"stream_started","accepted_at_ns":1,"data":{},"id":1,"peak_viewers":0}"#,
+            "stream_id"
+        ),
+        (#"{"node":"a","instance":1,"stream_id":"s","event":"stream_state","accepted_at_ns":1,"data":{},"id":1,"peak_viewers":0}"#, "event"),
+        (#"{"node":"a","instance":1,"stream_id":"s","event":"stream_started","accepted_at_ns":1,"data":[],"id":1,"peak_viewers":0}"#, "data"),
+        (#"{"node":"a","instance":1,"stream_id":"s","event":"stream_started","accepted_at_ns":1,"data":{},"id":0,"peak_viewers":0}"#, "id"),
+        (#"{"node":"a","instance":1,"stream_id":"s","event":"stream_started","accepted_at_ns":1,"data":{},"id":"1","peak_viewers":0}"#, "id"),
+    ])
+    func malformedEnvelopesAreRefusedSayingWhy(payload: String, problem: String) {
+        #expect {
+            try EventEnvelope(decoding: Array(payload.utf8))
+        } throws: { error in
+            "\(error)".contains(problem)
+        }
+    }
+
+    @Test func aCountReportRoundTripsAndRefusesNegativeCounts() throws {
+        let report = CountReport(sender: sender, full: false, counts: [stream: 3, StreamID("other")!: 0])
+        #expect(try CountReport(decoding: report.encoded()) == report)
+        let negative = #"{"node":"a","instance":1,"full":true,"counts":{"s":-1}}"#
+        #expect(throws: ClusterMessageError.invalid("counts")) { try CountReport(decoding: Array(negative.utf8)) }
+    }
+
+    @Test func storedStateIsReadFromHGETALLAndAnEmptyHashIsAnUnseenStream() throws {
+        let reply = RESPValue.array(
+            ["id", "7", "status", "live", "quality", #"{"q":"4k"}"#, "peak", "12"].map { .bulkString(Array($0.utf8)) }
+        )
+        let stored = try ClusterStore.storedState(from: reply)
+        #expect(stored == StoredStreamState(lastEventID: 7, status: .live, quality: Array(#"{"q":"4k"}"#.utf8), peakViewers: 12))
+        #expect(try ClusterStore.storedState(from: .array([])) == StoredStreamState(lastEventID: 0, status: .offline, quality: nil, peakViewers: 0))
+        #expect(throws: RedisError.self) { try ClusterStore.storedState(from: .integer(1)) }
+    }
+}
+
+@Suite struct ClusterCountsTests {
+    let a = StreamID("a")!
+    let b = StreamID("b")!
+    let start = NIODeadline.uptimeNanoseconds(1_000_000_000_000)
+
+    private func report(_ node: String, full: Bool, _ counts: [StreamID: Int]) -> CountReport {
+        CountReport(sender: ClusterSender(node: node, instance: 1), full: full, counts: counts)
+    }
+
+    @Test func totalsSumTheNodesAndAFullReportReplacesANodesCounts() {
+        var counts = ClusterCounts()
+        _ = counts.apply(report("n1", full: true, [a: 3, b: 1]), at: start)
+        _ = counts.apply(report("n2", full: true, [a: 4]), at: start)
+        #expect(counts.remoteViewers(of: [a, b]) == [a: 7, b: 1])
+        let touched = counts.apply(report("n1", full: true, [a: 2]), at: start)
+        #expect(touched == [a, b], "b left out of a full report means n1 has none")
+        #expect(counts.remoteViewers(of: [a, b]) == [a: 6, b: 0])
+        _ = counts.apply(report("n2", full: false, [a: 0]), at: start)
+        #expect(counts.remoteViewers(of: [a]) == [a: 2])
+        #expect(counts.liveNodes == 2)
+    }
+
+    @Test func aNodeNotHeardFromWithinTheTTLDropsOutOfEveryTotal() {
+        var counts = ClusterCounts()
+        _ = counts.apply(report("n1", full: true, [a: 3]), at: start)
+        _ = counts.apply(report("n2", full: true, [a: 4, b: 2]), at: start + .seconds(10))
+        let expired = counts.expire(now: start + .seconds(16), ttl: .seconds(15))
+        #expect(expired.nodes == ["n1"] && expired.streams == [a])
+        #expect(counts.remoteViewers(of: [a, b]) == [a: 4, b: 2])
+        #expect(counts.liveNodes == 1)
+    }
+}
