@@ -12,6 +12,11 @@ import Testing
         (["--connections-near-limit-threshold", "1.5"], "--connections-near-limit-threshold"),
         (["--reaped-spike-threshold", "0"], "--reaped-spike-threshold"),
         (["--metrics-top-streams", "0"], "--metrics-top-streams"),
+        (["--redis-url", "http://127.0.0.1:6379", "--publish-token", "t"], "--redis-url"),
+        (["--redis-url", "redis://127.0.0.1:99999", "--publish-token", "t"], "--redis-url"),
+        (["--redis-url", "redis://127.0.0.1:6379"], "--publish-token"),
+        (["--node-ttl", "10ms"], "--node-ttl"),
+        (["--node-id", "two words"], "--node-id"),
     ])
     func badValueStopsTheStartWithOneLineNamingTheFlag(arguments: [String], flag: String) async throws {
         let result = try await HubProcess.runToExit(arguments)
@@ -37,7 +42,7 @@ import Testing
             "--shutdown-grace", "--log-level", "--log-format", "--version", "--metrics-port", "--metrics-top-streams",
             "--health-interval", "--alert-for", "--alert-repeat-interval", "--alert-webhook-url", "--alert-webhook-secret",
             "--broadcast-latency-threshold", "--reaped-spike-threshold", "--connections-near-limit-threshold",
-            "--scheduling-lag-threshold",
+            "--scheduling-lag-threshold", "--redis-url", "--node-id", "--node-ttl",
         ] {
             #expect(help.contains(flag), "\(flag) missing from --help")
         }

@@ -72,6 +72,11 @@ struct TestHub: Sendable {
         try await HubClient(port: port).request(method, path, body: body, token: token)
     }
 
+    /// A GET without a token.
+    func get(_ path: String) async throws -> HTTPAnswer {
+        try await request(.get, path, token: nil)
+    }
+
     /// Publishes an event and expects `202`.
     @discardableResult
     func publish(_ stream: String, _ event: String, data: String = "{}") async throws -> HTTPAnswer {

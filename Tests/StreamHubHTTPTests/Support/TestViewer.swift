@@ -106,6 +106,13 @@ final class TestViewer: Sendable {
         return matching.filter { $0.event == event }[count - 1]
     }
 
+    /// Waits until the latest `viewer_count_changed` says `count`.
+    func waitForViewerCount(_ count: Int, timeout: Duration = .seconds(5)) async throws {
+        try await waitForMessages(timeout: timeout, "viewer_count \(count)") {
+            $0.last { $0.event == "viewer_count_changed" }?.data["viewer_count"] as? Int == count
+        }
+    }
+
     func waitUntilClosed(timeout: Duration = .seconds(5)) async throws {
         try await eventually(timeout: timeout, "connection closed") { self.channel.isActive ? nil : true }
     }

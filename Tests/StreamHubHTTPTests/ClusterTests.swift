@@ -1,0 +1,197 @@
+import Foundation
+import StreamHubCluster
+import StreamHubHTTP
+import StreamHubRedis
+import StreamHubTestSupport
+import Testing
+
+/// Two or three real hubs sharing one real redis-server on loopback.
+@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+struct ClusterTests {
+    /// A cluster node for tests: fast count ticks, a short node TTL, health checked often.
+    static func node(_ name: String, _ redis: RedisURL, edit: (inout StreamHubConfiguration) -> Void = { _ in }) -> StreamHubConfiguration {
+        TestHub.configuration {
+            $0.cluster = ClusterConfiguration(redisURL: redis, nodeTTL: .seconds(2), redisTimeout: .seconds(1))
+            $0.nodeName = name
+            $0.hub.viewerCountInterval = .milliseconds(100)
+            $0.health.interval = .milliseconds(200)
+            $0.health.alertFor = .milliseconds(200)
+            edit(&$0)
+        }
+    }
+
+    /// Runs `body` with two cluster nodes up and linked to `redis`.
+    static func withTwoNodes(_ redis: RedisURL, _ body: @Sendable (TestHub, TestHub) async throws -> Void) async throws {
+        try await TestHub.run(node("a", redis)) { a in
+            try await TestHub.run(node("b", redis)) { b in
+                try await waitUntilLinked(a, b)
+                try await body(a, b)
+            }
+        }
+    }
+
+    @Test func eventsPublishedOnOneNodeReachViewersOnEveryNodeWithIdsFromRedis() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        try await Self.withTwoNodes(redis.url) { a, b in
+            let onA = try await a.join("match")
+            let onB = try await b.join("match")
+            let started = try await a.publish("match", "stream_started", data: #"{"title":"Final"}"#)
+            #expect(started.json["cluster"] as? String == "published")
+            let quality = try await b.publish("match", "quality_changed", data: #"{"quality":"1080p","bitrate_kbps":6000}"#)
+            #expect(quality.json["id"] as? Int == 2, "ids come from Redis, whichever node accepts the event")
+            for viewer in [onA, onB] {
+                let events = try await viewer.waitForMessages("both events") { $0.filter { $0.event != "viewer_count_changed" }.count == 3 }
+                    .filter { $0.event != "viewer_count_changed" }
+                #expect(events.map(\.event) == ["stream_state", "stream_started", "quality_changed"])
+                #expect(events.dropFirst().map(\.id) == [1, 2])
+                #expect(events[1].data["title"] as? String == "Final")
+                #expect(events[1].data["timestamp"] as? String == started.json["timestamp"] as? String, "every node shows the accepting node's time")
+                #expect(events[2].data["bitrate_kbps"] as? Int == 6000)
+            }
+            // A node that joins later tells its viewers what the others do.
+            try await TestHub.run(Self.node("c", redis.url)) { c in
+                try await waitUntilLinked(c)
+                let late = try await c.join("match")
+                let state = try await late.waitFor("stream_state").data
+                #expect(state["status"] as? String == "live")
+                #expect((state["quality"] as? [String: Any])?["quality"] as? String == "1080p")
+                #expect(try await late.waitFor("stream_state").id == 2)
+            }
+            let scrape = try await a.scrape()
+            #expect(scrape.value("streamhub_cluster_messages_total", ["direction": "out"]) ?? 0 >= 1)
+            #expect(scrape.value("streamhub_cluster_messages_total", ["direction": "in"]) ?? 0 >= 1)
+            #expect(scrape.value("streamhub_cluster_lag_seconds_count") ?? 0 >= 1)
+        }
+    }
+
+    @Test func viewerCountsAndPeaksAreClusterWide() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        try await Self.withTwoNodes(redis.url) { a, b in
+            let onA = [try await a.join("s"), try await a.join("s")]
+            let onB = try await b.join("s")
+            try await onB.waitForViewerCount(3)
+            try await onA[0].waitForViewerCount(3)
+            for hub in [a, b] {
+                let state = try await hub.get("/api/v1/streams/s").json
+                #expect(state["viewer_count"] as? Int == 3 && state["peak_viewers"] as? Int == 3)
+            }
+            #expect(try await b.publish("s", "stream_ended").json["viewers_local"] as? Int == 1)
+            let ended = try await onA[0].waitFor("stream_ended")
+            #expect(ended.data["peak_viewers"] as? Int == 3)
+            await onA[1].close()
+            try await onB.waitForViewerCount(2)
+            let scrape = try await b.scrape()
+            #expect(scrape.value("streamhub_cluster_nodes") == 2)
+            #expect(scrape.value("streamhub_stream_viewers", ["stream_id": "s"]) == 1, "per-stream metrics stay this node's")
+        }
+    }
+
+    @Test func aKilledNodeDropsOutOfEveryCountWithinTheNodeTTL() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        try await TestHub.run(Self.node("survivor", redis.url)) { survivor in
+            let doomed = try await HubProcess([
+                "--redis-url", "\(redis.url)", "--node-id", "doomed", "--node-ttl", "2s", "--viewer-count-interval", "100ms",
+            ])
+            let theirs = [try await TestViewer.join(port: doomed.port, stream: "s"), try await TestViewer.join(port: doomed.port, stream: "s")]
+            let mine = try await survivor.join("s")
+            try await mine.waitForViewerCount(3)
+            kill(doomed.process.processIdentifier, SIGKILL)
+            let killedAt = ContinuousClock.now
+            try await mine.waitForViewerCount(1, timeout: .seconds(6))
+            #expect(ContinuousClock.now - killedAt < .seconds(4), "gone within the 2 s TTL plus a report tick")
+            #expect(try await survivor.get("/api/v1/streams/s").json["viewer_count"] as? Int == 1)
+            #expect(try await survivor.scrape().value("streamhub_cluster_nodes") == 1)
+            for viewer in theirs { await viewer.close() }
+        }
+    }
+
+    @Test func aRedisOutageKeepsEachNodeServingAndBothRecoverByThemselves() async throws {
+        let redis = try await RedisServer()
+        try await Self.withTwoNodes(redis.url) { a, b in
+            let onA = try await a.join("s")
+            let onB = try await b.join("s")
+            try await onA.waitForViewerCount(2)
+            redis.stop()
+            try await eventually("cluster_up 0") { try await a.clusterUp() ? nil : true }
+            let local = try await a.publish("s", "stream_started")
+            #expect(local.json["cluster"] as? String == "local_only")
+            _ = try await onA.waitFor("stream_started")
+            let ready = try await eventually("cluster_link failing in /readyz") { () async throws -> HTTPAnswer? in
+                let answer = try await a.get("/readyz")
+                return answer.body.contains("cluster_link") ? answer : nil
+            }
+            #expect(ready.status == 200, "a Redis outage must not take nodes out of the load balancer")
+            try await eventually("cluster_link alert firing") {
+                try await a.scrape().value("streamhub_health_alert_firing", ["check": "cluster_link"]) == 1 ? true : nil
+            }
+            #expect(try await a.get("/api/v1/streams/s").json["viewer_count"] as? Int == 2, "the other node's last count holds until its TTL")
+
+            let restarted = try await RedisServer(port: redis.port)
+            defer { restarted.stop() }
+            try await waitUntilLinked(a, b, timeout: .seconds(15))
+            // This Redis kept nothing (no persistence): a's ids still never go back after its local-only event.
+            let published = try await a.publish("s", "quality_changed", data: #"{"quality":"720p"}"#)
+            #expect(published.json["cluster"] as? String == "published")
+            #expect(published.json["id"] as? Int == 2)
+            _ = try await onA.waitFor("quality_changed")
+            _ = try await onB.waitFor("quality_changed")
+            #expect(onB.messages("stream_started").isEmpty, "the local-only event stayed on its node")
+            let third = try await b.join("s")
+            try await onA.waitForViewerCount(3, timeout: .seconds(5))
+            #expect(try await a.scrape().value("streamhub_cluster_reconnects_total") ?? 0 >= 1)
+            await third.close()
+        }
+    }
+
+    @Test func aRedisPasswordIsSentAndAWrongOneIsReportedAndRetried() async throws {
+        let redis = try await RedisServer(password: "s3cret")
+        defer { redis.stop() }
+        let good = try RedisURL("redis://:s3cret@127.0.0.1:\(redis.port)")
+        try await Self.withTwoNodes(good) { a, b in
+            let viewer = try await b.join("s")
+            #expect(try await a.publish("s", "stream_started").json["cluster"] as? String == "published")
+            _ = try await viewer.waitFor("stream_started")
+        }
+        let wrong = try await HubProcess(["--redis-url", "redis://:wrong@127.0.0.1:\(redis.port)", "--node-id", "wrong"])
+        try await eventually("the refusal logged") { wrong.log.contains("Redis refused the credentials") ? true : nil }
+        #expect(!wrong.log.contains("wrong@"), "the password is never logged")
+        let answer = try await HubClient(port: wrong.port).request(
+            .post, "/api/v1/streams/s/events", body: #"{"event":"stream_started"}"#, token: TestHub.token)
+        #expect(answer.status == 202 && answer.json["cluster"] as? String == "local_only")
+        wrong.terminate()
+        _ = try await wrong.exitStatus(timeout: .seconds(5))
+    }
+
+    @Test func malformedMessagesFromRedisAreDroppedCountedAndNeverForwarded() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        try await TestHub.run(Self.node("a", redis.url)) { a in
+            try await waitUntilLinked(a)
+            let viewer = try await a.join("s")
+            let intruder = try await RedisConnection.connect(to: redis.url)
+            for payload in ["not json", #"{"node":"x","instance":1,"stream_id":"s","event":"stream_state","id":1}"#] {
+                try await intruder.send(RedisCommand("PUBLISH", ["streamhub:events", payload]))
+            }
+            try await intruder.send(RedisCommand("PUBLISH", ["streamhub:counts", #"{"node":"x","counts":{"s":1000}}"#]))
+            await intruder.close()
+            try await eventually("3 dropped") { try await a.scrape().value("streamhub_cluster_dropped_messages_total") == 3 ? true : nil }
+            #expect(viewer.messages.map(\.event) == ["stream_state"])
+            #expect(try await a.get("/api/v1/streams/s").json["viewer_count"] as? Int == 1)
+        }
+    }
+}
+
+/// Waits until every hub reports `streamhub_cluster_up 1`.
+private func waitUntilLinked(_ hubs: TestHub..., timeout: Duration = .seconds(10)) async throws {
+    for hub in hubs { try await eventually(timeout: timeout, "node linked to Redis") { try await hub.clusterUp() ? true : nil } }
+}
+
+extension TestHub {
+    /// `streamhub_cluster_up` is 1.
+    func clusterUp() async throws -> Bool {
+        try await scrape().value("streamhub_cluster_up") == 1
+    }
+}
