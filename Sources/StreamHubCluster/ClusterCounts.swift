@@ -15,6 +15,10 @@ struct ClusterCounts {
 
     /// Applies a report; returns the streams whose remote totals may have changed.
     mutating func apply(_ report: CountReport, at now: NIODeadline) -> Set<StreamID> {
+        if report.leaving {
+            guard let node = nodes.removeValue(forKey: report.sender.node) else { return [] }
+            return Set(node.counts.keys)
+        }
         var node = nodes[report.sender.node] ?? Node(heardAt: now, counts: [:])
         node.heardAt = now
         var touched = Set(report.counts.keys)

@@ -76,7 +76,12 @@ public final class ClusterNode: Service {
                 metrics.up.set(Int64(up ? 1 : 0))
                 linkChanged.yield(up)
             },
-            onReconnect: { metrics.reconnects.increment() }
+            onReconnect: { metrics.reconnects.increment() },
+            farewell: { connection in
+                // Viewers are gone by now (the drain stops first): the others drop this node at once.
+                let leaving = CountReport(sender: inbox.me, full: true, counts: [:], leaving: true)
+                return connection.submit(store.publish(leaving)).map { _ in }
+            }
         )
     }
 

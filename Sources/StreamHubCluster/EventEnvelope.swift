@@ -98,6 +98,14 @@ struct MessageFields {
         return string
     }
 
+    func boolean(_ key: String) throws(ClusterMessageError) -> Bool {
+        switch String(decoding: try value(key), as: UTF8.self) {
+        case "true": return true
+        case "false": return false
+        default: throw .invalid(key)
+        }
+    }
+
     func integer(_ key: String) throws(ClusterMessageError) -> Int64 {
         guard let integer = JSONScanner.integer(try value(key)) else { throw .invalid(key) }
         return integer

@@ -38,6 +38,7 @@ public final class RedisLink: Service {
     private let onMessage: @Sendable (String, [UInt8]) -> Void
     private let onLinkChange: @Sendable (Bool) -> Void
     private let onReconnect: @Sendable () -> Void
+    private let farewell: (@Sendable (RedisConnection) -> EventLoopFuture<Void>)?
     private let commands = Mutex<RedisConnection?>(nil)
     private let reconnectCount = Atomic<Int>(0)
 
@@ -48,13 +49,15 @@ public final class RedisLink: Service {
     ///   - onMessage: Each published message's channel and payload, on an event loop; must not block.
     ///   - onLinkChange: `true` when the link is up (subscribed), `false` when it drops.
     ///   - onReconnect: Called before each attempt to reconnect.
+    ///   - farewell: On graceful shutdown, commands to send on the command connection before it closes.
     public init(
         configuration: Configuration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger,
         onMessage: @escaping @Sendable (String, [UInt8]) -> Void,
         onLinkChange: @escaping @Sendable (Bool) -> Void = { _ in },
-        onReconnect: @escaping @Sendable () -> Void = {}
+        onReconnect: @escaping @Sendable () -> Void = {},
+        farewell: (@Sendable (RedisConnection) -> EventLoopFuture<Void>)? = nil
     ) {
         self.configuration = configuration
         self.group = group
@@ -62,6 +65,7 @@ public final class RedisLink: Service {
         self.onMessage = onMessage
         self.onLinkChange = onLinkChange
         self.onReconnect = onReconnect
+        self.farewell = farewell
     }
 
     /// Whether both connections are up and subscribed.
@@ -99,9 +103,12 @@ public final class RedisLink: Service {
                 // A future cannot be cancelled: on shutdown, closing the connections completes it.
                 await withGracefulShutdownHandler {
                     try? await eitherClosed.futureResult.get()
-                } onGracefulShutdown: {
-                    connection.channel.close(promise: nil)
-                    subscriber.channel.close(promise: nil)
+                } onGracefulShutdown: { [farewell] in
+                    let sent = farewell?(connection) ?? connection.channel.eventLoop.makeSucceededVoidFuture()
+                    sent.whenComplete { _ in
+                        connection.channel.close(promise: nil)
+                        subscriber.channel.close(promise: nil)
+                    }
                 }
                 commands.withLock { $0 = nil }
                 await connection.close()

@@ -50,6 +50,8 @@ import Testing
     @Test func aCountReportRoundTripsAndRefusesNegativeCounts() throws {
         let report = CountReport(sender: sender, full: false, counts: [stream: 3, StreamID("other")!: 0])
         #expect(try CountReport(decoding: report.encoded()) == report)
+        let leaving = CountReport(sender: sender, full: true, counts: [:], leaving: true)
+        #expect(try CountReport(decoding: leaving.encoded()) == leaving)
         let negative = #"{"node":"a","instance":1,"full":true,"counts":{"s":-1}}"#
         #expect(throws: ClusterMessageError.invalid("counts")) { try CountReport(decoding: Array(negative.utf8)) }
     }
@@ -85,6 +87,10 @@ import Testing
         _ = counts.apply(report("n2", full: false, [a: 0]), at: start)
         #expect(counts.remoteViewers(of: [a]) == [a: 2])
         #expect(counts.liveNodes == 2)
+        var leaving = report("n1", full: true, [:])
+        leaving.leaving = true
+        #expect(counts.apply(leaving, at: start) == [a])
+        #expect(counts.remoteViewers(of: [a]) == [a: 0] && counts.liveNodes == 1)
     }
 
     @Test func aNodeNotHeardFromWithinTheTTLDropsOutOfEveryTotal() {

@@ -1,15 +1,9 @@
 import Foundation
+import StreamHubHTTP
 import StreamHubTestSupport
 import Testing
 
 @Suite struct DashboardAndRuleTests {
-    /// Families that exist only on a node in cluster mode; a single-node scrape cannot show them.
-    static let clusterOnly: Set<String> = [
-        "streamhub_cluster_up", "streamhub_cluster_nodes", "streamhub_cluster_messages_total",
-        "streamhub_cluster_dropped_messages_total", "streamhub_cluster_reconnects_total",
-        "streamhub_cluster_lag_seconds", "streamhub_cluster_lag_seconds_bucket",
-    ]
-
     private static func metricNames(in text: String) -> Set<String> {
         Set(text.matches(of: /\b(?:streamhub|process)_[a-z_]+[a-z]\b/).map { String($0.output) })
     }
@@ -43,7 +37,8 @@ import Testing
         #expect(streamVariables.contains { $0["name"] as? String == "stream_id" })
     }
 
-    @Test func everyMetricInTheDashboardsAndRulesExistsInARealScrape() async throws {
+    @Test(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+    func everyMetricInTheDashboardsAndRulesExistsInARealScrape() async throws {
         var used = Self.metricNames(in: try String(contentsOf: Repository.file("alerts/streamhub-rules.yml"), encoding: .utf8))
         for (name, dashboard) in try Repository.dashboards() {
             for query in DashboardQueries(name: name, dashboard: dashboard).queries {
@@ -52,34 +47,36 @@ import Testing
         }
         #expect(used.count > 15)
         let names = used
-        try await TestHub.run { hub in
-            let scrape = try await hub.scrape()
-            let exported = Set(scrape.series.map(\.name))
-            let missing = names.subtracting(exported).subtracting(Self.clusterOnly)
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        // A cluster node exports every family, the cluster ones included.
+        try await ClusterTests.withTwoNodes(redis.url) { hub, _ in
+            let exported = Set(try await hub.scrape().series.map(\.name))
+            let missing = names.subtracting(exported)
             #expect(missing.isEmpty, "used but not exported: \(missing.sorted())")
         }
     }
 
-    @Test(.enabled(if: IntegrationTool.shouldRun("prometheus"), "prometheus is not installed"))
+    @Test(.enabled(if: IntegrationTool.shouldRun("prometheus") && RedisServer.shouldRun, "prometheus or redis-server is not installed"))
     func everyDashboardQueryParsesAndReturnsDataFromARealPrometheus() async throws {
-        let configuration = TestHub.configuration {
-            $0.hub.pingInterval = .milliseconds(200)
-            $0.health.interval = .milliseconds(500)
-        }
-        try await TestHub.run(configuration) { hub in
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        // Two cluster nodes: events published on one reach viewers on both, so every panel has data.
+        let fastPings: @Sendable (inout StreamHubConfiguration) -> Void = { $0.hub.pingInterval = .milliseconds(200) }
+        try await ClusterTests.withTwoNodes(redis.url, edit: fastPings) { hub, other in
             var viewers: [TestViewer] = []
             for stream in ["final", "final", "final", "semi"] { viewers.append(try await hub.join(stream)) }
             let publisher = Task {
                 var index = 0
                 while !Task.isCancelled {
                     index += 1
-                    try? await hub.publish(index % 2 == 0 ? "final" : "semi", "quality_changed", data: #"{"n":\#(index)}"#)
+                    try? await (index % 3 == 0 ? other : hub).publish(index % 2 == 0 ? "final" : "semi", "quality_changed", data: #"{"n":\#(index)}"#)
                     try? await Task.sleep(for: .milliseconds(200))
                 }
             }
             defer { publisher.cancel() }
             let prometheus = try await PrometheusServer(
-                scraping: [hub.port],
+                scraping: [hub.port, other.port],
                 ruleFiles: [Repository.file("alerts/streamhub-rules.yml")]
             )
             defer { prometheus.terminate() }
@@ -96,7 +93,6 @@ import Testing
                         Issue.record("\(query.source): \(error)")
                         continue
                     }
-                    if Self.metricNames(in: expression).isSubset(of: Self.clusterOnly) { continue }
                     #expect(!results.isEmpty, "\(query.source): no data for \(expression)")
                     if let label = query.label {
                         #expect(results.allSatisfy { ($0["metric"] as? [String: String])?[label] != nil }, "\(query.source)")
@@ -104,7 +100,7 @@ import Testing
                 }
             }
             // The recording rules evaluate on the same data.
-            #expect(try await prometheus.results("streamhub:connections:ratio_of_limit").count == 1)
+            #expect(try await prometheus.results("streamhub:connections:ratio_of_limit").count == 2)
         }
     }
 }
