@@ -6,7 +6,7 @@ import StreamHubTestSupport
 import Testing
 
 /// Two or three real hubs sharing one real redis-server on loopback.
-@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
 struct ClusterTests {
     /// A cluster node for tests: fast count ticks, a short node TTL, health checked often.
     static func node(_ name: String, _ redis: RedisURL, edit: (inout StreamHubConfiguration) -> Void = { _ in }) -> StreamHubConfiguration {

@@ -1,6 +1,6 @@
 import Testing
 
-@Suite struct CommandLineTests {
+@Suite(.timeLimit(.minutes(1))) struct CommandLineTests {
     @Test(arguments: [
         (["--ping-interval", "5x"], "--ping-interval"),
         (["--port", "70000"], "--port"),

@@ -3,7 +3,7 @@ import StreamHubHTTP
 import StreamHubTestSupport
 import Testing
 
-@Suite struct DashboardAndRuleTests {
+@Suite(.timeLimit(.minutes(3))) struct DashboardAndRuleTests {
     private static func metricNames(in text: String) -> Set<String> {
         Set(text.matches(of: /\b(?:streamhub|process)_[a-z_]+[a-z]\b/).map { String($0.output) })
     }

@@ -5,7 +5,7 @@ import StreamHubHTTP
 import StreamHubTestSupport
 import Testing
 
-@Suite struct HealthAlertTests {
+@Suite(.timeLimit(.minutes(1))) struct HealthAlertTests {
     /// Health checks every 100 ms, alerts after 300 ms, retries after 50 ms.
     private static func configuration(
         webhook: String,

@@ -1,6 +1,6 @@
 import Testing
 
-@Suite struct HeartbeatTests {
+@Suite(.timeLimit(.minutes(1))) struct HeartbeatTests {
     @Test func silentViewerIsReapedAndLeavesTheCountWhileAnAnsweringOneStays() async throws {
         try await TestHub.run(
             TestHub.configuration {

@@ -3,7 +3,7 @@ import StreamHubCore
 import StreamHubTestSupport
 import Testing
 
-@Suite struct MetricsTests {
+@Suite(.timeLimit(.minutes(1))) struct MetricsTests {
     @Test func everyFamilyAndKnownLabelIsExportedFromTheStart() async throws {
         try await TestHub.run { hub in
             let scrape = try await hub.scrape()

@@ -1,6 +1,6 @@
 import Testing
 
-@Suite struct PublishErrorTests {
+@Suite(.timeLimit(.minutes(1))) struct PublishErrorTests {
     private func publish(_ hub: TestHub, _ body: String, token: String? = TestHub.token, stream: String = "s") async throws -> HTTPAnswer {
         try await hub.request(.post, "/api/v1/streams/\(stream)/events", body: body, token: token)
     }

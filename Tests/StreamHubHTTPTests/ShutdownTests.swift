@@ -2,7 +2,7 @@ import Foundation
 import StreamHubTestSupport
 import Testing
 
-@Suite struct ShutdownTests {
+@Suite(.timeLimit(.minutes(1))) struct ShutdownTests {
     @Test func sigtermRefusesNewViewersDuringTheDelayThenClosesViewersWith1001AndExitsZero() async throws {
         let hub = try await HubProcess(["--shutdown-delay", "1s", "--shutdown-grace", "4s"])
         let target = HubClient(port: hub.port)

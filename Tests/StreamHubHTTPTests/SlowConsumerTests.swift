@@ -1,7 +1,7 @@
 import StreamHubTestSupport
 import Testing
 
-@Suite struct SlowConsumerTests {
+@Suite(.timeLimit(.minutes(1))) struct SlowConsumerTests {
     @Test func viewerThatStopsReadingIsClosedAndOthersGetEveryEvent() async throws {
         try await TestHub.run(TestHub.configuration { $0.hub.maxQueuedBytes = 256 * 1024 }) { hub in
             let slow = try await hub.join("s", .init(receiveBufferBytes: 4096))

@@ -2,7 +2,7 @@ import NIOWebSocket
 import StreamHubTestSupport
 import Testing
 
-@Suite struct ViewerConnectionTests {
+@Suite(.timeLimit(.minutes(1))) struct ViewerConnectionTests {
     @Test func refusedUpgradesGetTheirStatusAndJSONErrorBeforeAnyUpgrade() async throws {
         try await TestHub.run(
             TestHub.configuration {

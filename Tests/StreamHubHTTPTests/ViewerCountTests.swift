@@ -1,7 +1,7 @@
 import StreamHubTestSupport
 import Testing
 
-@Suite struct ViewerCountTests {
+@Suite(.timeLimit(.minutes(1))) struct ViewerCountTests {
     @Test func burstOf2000JoinsIsCoalescedIntoAFewCountMessagesPerViewer() async throws {
         try await TestHub.run { hub in
             let burst = 2000

@@ -2,7 +2,7 @@ import Foundation
 import StreamHubTestSupport
 import Testing
 
-@Suite struct ViewerEventTests {
+@Suite(.timeLimit(.minutes(1))) struct ViewerEventTests {
     @Test func newViewerGetsStreamStateOfAnUnseenStream() async throws {
         try await TestHub.run { hub in
             let viewer = try await hub.join("match-42")

@@ -4,7 +4,7 @@ import StreamHubRedis
 import StreamHubTestSupport
 import Testing
 
-@Suite struct RESPTests {
+@Suite(.timeLimit(.minutes(1))) struct RESPTests {
     static let wire = "+OK\r\n-ERR wrong\r\n:-42\r\n$5\r\nhe\r\no\r\n$-1\r\n*3\r\n$3\r\nfoo\r\n*1\r\n:7\r\n*-1\r\n*0\r\n"
     static let values: [RESPValue] = [
         .simpleString("OK"), .error("ERR wrong"), .integer(-42), .bulkString(Array("he\r\no".utf8)), .bulkString(nil),
@@ -51,7 +51,7 @@ import Testing
     }
 }
 
-@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
 struct RedisConnectionTests {
     @Test func pipelinedRepliesArriveInOrder() async throws {
         let server = try await RedisServer()

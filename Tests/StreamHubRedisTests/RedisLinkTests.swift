@@ -5,7 +5,7 @@ import StreamHubRedis
 import StreamHubTestSupport
 import Testing
 
-@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"))
+@Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
 struct RedisLinkTests {
     @Test func linkComesBackAndResubscribesAfterRedisRestarts() async throws {
         var server = try await RedisServer()

@@ -42,7 +42,11 @@ struct TestHub: Sendable {
         }
         let group = ServiceGroup(services: server.services, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                // A hub that fails to start ends the wait for its ports instead of hanging the test.
+                defer { portContinuation.finish() }
+                try await group.run()
+            }
             defer { Task { await group.triggerGracefulShutdown() } }
             var bound: [StreamHubServer.Listener: Int] = [:]
             for await (listener, port) in ports {
