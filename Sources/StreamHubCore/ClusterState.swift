@@ -25,6 +25,9 @@ public struct StoredStreamState: Sendable, Equatable {
     public let quality: [UInt8]?
     public let peakViewers: Int
 
+    /// A stream the cluster has no state for.
+    public static let unseen = StoredStreamState(lastEventID: 0, status: .offline, quality: nil, peakViewers: 0)
+
     public init(lastEventID: UInt64, status: StreamStatus, quality: [UInt8]?, peakViewers: Int) {
         self.lastEventID = lastEventID
         self.status = status

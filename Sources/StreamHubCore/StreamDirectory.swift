@@ -151,8 +151,10 @@ struct StreamDirectory {
     }
 
     /// Takes the cluster's stored state where it is at least as new as this node's.
+    ///
+    /// A stream the cluster has not seen gets no entry here: a request for an unknown id costs nothing to keep.
     mutating func merge(_ stored: StoredStreamState, into id: StreamID, now: NIODeadline) {
-        var entry = entries[id] ?? Entry(lastActivity: now)
+        guard var entry = entries[id] ?? (stored == .unseen ? nil : Entry(lastActivity: now)) else { return }
         if stored.lastEventID >= entry.lastEventID {
             entry.lastEventID = stored.lastEventID
             entry.status = stored.status

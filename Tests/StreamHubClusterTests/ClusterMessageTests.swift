@@ -62,7 +62,7 @@ import Testing
         )
         let stored = try ClusterStore.storedState(from: reply)
         #expect(stored == StoredStreamState(lastEventID: 7, status: .live, quality: Array(#"{"q":"4k"}"#.utf8), peakViewers: 12))
-        #expect(try ClusterStore.storedState(from: .array([])) == StoredStreamState(lastEventID: 0, status: .offline, quality: nil, peakViewers: 0))
+        #expect(try ClusterStore.storedState(from: .array([])) == .unseen)
         #expect(throws: RedisError.self) { try ClusterStore.storedState(from: .integer(1)) }
     }
 }

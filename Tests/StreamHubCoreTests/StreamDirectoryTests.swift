@@ -56,4 +56,33 @@ import Testing
         }
         #expect(directory.busiest(limit: 2, wallClock: wall).map(\.streamID.rawValue) == ["b", "c"])
     }
+
+    @Test func remoteViewersCountInTotalsPeaksAndAnnouncementsButNotInLocalCounts() throws {
+        var directory = StreamDirectory()
+        _ = directory.join(id, now: now, wallClock: wall)
+        _ = directory.takeCountChanges()
+        #expect(directory.takeLocalCountChanges() == [id: LocalStreamCount(viewers: 1, peakViewers: 1)])
+        directory.setRemoteViewers([id: 4, StreamID("elsewhere")!: 2], now: now)
+        #expect(directory.snapshot(of: id, wallClock: wall).viewerCount == 5)
+        #expect(directory.snapshot(of: id, wallClock: wall).peakViewers == 5)
+        #expect(directory.takeCountChanges() == [.init(streamID: id, viewers: 5, peakViewers: 5, lastEventID: 0)])
+        #expect(directory.takeLocalCountChanges().isEmpty, "remote changes are not this node's to report")
+        #expect(directory.viewerCounts().map(\.1) == [1], "only streams with viewers here, with this node's count")
+        #expect(directory.snapshot(of: StreamID("elsewhere")!, wallClock: wall).viewerCount == 2)
+    }
+
+    @Test func clusterAssignedIdsAndStoredStateWinOnlyWhenNewer() throws {
+        var directory = StreamDirectory()
+        let assigned = ClusterAssignment(eventID: 7, peakViewers: 9, wallClock: wall, receivedAt: now)
+        let started = directory.publish(try request(.streamStarted), to: id, now: now, assigned: assigned)
+        #expect(started.eventID == 7 && started.peakViewers == 9)
+        directory.merge(StoredStreamState(lastEventID: 6, status: .ended, quality: nil, peakViewers: 3), into: id, now: now)
+        #expect(directory.snapshot(of: id, wallClock: wall).status == .live, "older stored state does not overwrite newer")
+        directory.merge(StoredStreamState(lastEventID: 8, status: .ended, quality: Array("{}".utf8), peakViewers: 3), into: id, now: now)
+        let state = directory.snapshot(of: id, wallClock: wall)
+        #expect(state.status == .ended && state.lastEventID == 8 && state.peakViewers == 9 && directory.isSynced(id))
+        let unknown = StreamID("never-seen")!
+        directory.merge(.unseen, into: unknown, now: now)
+        #expect(directory.entries[unknown] == nil, "an unknown id costs no memory")
+    }
 }

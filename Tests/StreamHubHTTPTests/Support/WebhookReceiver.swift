@@ -11,7 +11,7 @@ final class WebhookReceiver: Sendable {
     enum Behaviour: Sendable {
         case accept
         case status(Int)
-        /// Holds each request until ``release()``, which every run calls when it ends.
+        /// Holds each request until ``release()``, which every run calls when it ends; after it, answers at once.
         case hang
     }
 
@@ -26,7 +26,8 @@ final class WebhookReceiver: Sendable {
     }
 
     private let state: Mutex<(received: [Received], behaviour: Behaviour)>
-    private let released = Mutex<[CheckedContinuation<Void, Never>]>([])
+    /// Requests held by `.hang`, and whether ``release()`` was called (a request arriving after it must not hang).
+    private let held = Mutex<(released: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
     private let boundPort = Atomic<Int>(0)
     var port: Int { boundPort.load(ordering: .relaxed) }
 
@@ -40,11 +41,12 @@ final class WebhookReceiver: Sendable {
     func behave(_ behaviour: Behaviour) { state.withLock { $0.behaviour = behaviour } }
 
     func release() {
-        for continuation in released.withLock({
-            let all = $0
-            $0 = []
-            return all
-        }) { continuation.resume() }
+        let waiting = held.withLock { held in
+            held.released = true
+            defer { held.waiting = [] }
+            return held.waiting
+        }
+        for continuation in waiting { continuation.resume() }
     }
 
     func waitFor(_ what: String, timeout: Duration = .seconds(10), _ condition: @escaping ([Received]) -> Bool) async throws -> [Received] {
@@ -69,7 +71,13 @@ final class WebhookReceiver: Sendable {
             case .accept: return Response(status: .ok)
             case .status(let code): return Response(status: .init(code: code))
             case .hang:
-                await withCheckedContinuation { continuation in receiver.released.withLock { $0.append(continuation) } }
+                await withCheckedContinuation { continuation in
+                    let hold = receiver.held.withLock { held in
+                        if !held.released { held.waiting.append(continuation) }
+                        return !held.released
+                    }
+                    if !hold { continuation.resume() }
+                }
                 return Response(status: .ok)
             }
         }
