@@ -1,18 +1,18 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Delivers alert notifications to webhooks as Alertmanager payloads, off every hot path.
 ///
 /// Each webhook has its own bounded queue and delivery loop, so one that hangs delays only its own
 /// notifications. A failed POST is retried with exponential backoff and full jitter; a `4xx` other
 /// than `408` and `429` is final. It runs until graceful shutdown reaches it, after the drain, so
-/// alerts raised while draining still go out.
+/// alerts raised while draining still go out. POSTs go through AsyncHTTPClient on SwiftNIO
+/// (Foundation's `URLSession` on Linux can crash when a request in flight is cancelled).
 public final class WebhookNotifier: AlertSink, Service {
     public struct Configuration: Sendable {
         public var urls: [URL]
@@ -52,7 +52,7 @@ public final class WebhookNotifier: AlertSink, Service {
 
     public let configuration: Configuration
     private let queues: [Queue]
-    private let session: URLSession
+    private let client: HTTPClient
     private let metrics: HubMetrics
     private let logger: Logger
 
@@ -65,11 +65,10 @@ public final class WebhookNotifier: AlertSink, Service {
             )
             return Queue(url: url, stream: stream, continuation: continuation)
         }
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        let seconds = Double(configuration.timeout.components.seconds) + Double(configuration.timeout.components.attoseconds) / 1e18
-        sessionConfiguration.timeoutIntervalForRequest = seconds
-        sessionConfiguration.timeoutIntervalForResource = seconds
-        self.session = URLSession(configuration: sessionConfiguration)
+        var clientConfiguration = HTTPClient.Configuration(timeout: .init(connect: TimeAmount(configuration.timeout)))
+        clientConfiguration.redirectConfiguration = .disallow
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false  // Retries are ours, with backoff.
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         self.metrics = metrics
         self.logger = logger
     }
@@ -86,13 +85,14 @@ public final class WebhookNotifier: AlertSink, Service {
     public func run() async {
         guard !queues.isEmpty else {
             try? await gracefulShutdown()  // Nothing to deliver to, but a service that returns ends the group.
+            try? await client.shutdown()
             return
         }
         await withDiscardingTaskGroup { group in
             for queue in queues {
                 group.addTask {
                     // On shutdown, a delivery in flight (a hanging receiver, a backoff) is abandoned.
-                    try? await cancelWhenGracefulShutdown {
+                    await cancelWhenGracefulShutdown {
                         for await notification in queue.stream {
                             let delivered = await self.deliver(notification, to: queue.url)
                             self.metrics.recordNotification(notification.status, delivered: delivered)
@@ -102,25 +102,26 @@ public final class WebhookNotifier: AlertSink, Service {
             }
         }
         for queue in queues { queue.continuation.finish() }
-        session.finishTasksAndInvalidate()
+        try? await client.shutdown()
     }
 
     /// POSTs one notification, retrying as configured; whether a webhook took it.
     func deliver(_ notification: AlertNotification, to url: URL) async -> Bool {
         let body = Data(notification.alertmanagerPayload)
         for attempt in 1...max(1, configuration.maxAttempts) {
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue("StreamHub/\(StreamHubVersion.current)", forHTTPHeaderField: "User-Agent")
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "StreamHub/\(StreamHubVersion.current)")
             if let secret = configuration.secret {
-                request.setValue(Self.signature(body: body, secret: secret, at: Date()), forHTTPHeaderField: "X-StreamHub-Signature")
+                request.headers.add(name: "X-StreamHub-Signature", value: Self.signature(body: body, secret: secret, at: Date()))
             }
-            request.httpBody = body
+            request.body = .bytes(ByteBuffer(bytes: body))
             let outcome: String
             do {
-                let (_, response) = try await session.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                let response = try await client.execute(request, timeout: TimeAmount(configuration.timeout))
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                let status = Int(response.status.code)
                 if (200..<300).contains(status) { return true }
                 outcome = "status \(status)"
                 if (400..<500).contains(status), status != 408, status != 429 {
@@ -131,7 +132,7 @@ public final class WebhookNotifier: AlertSink, Service {
                     return false
                 }
             } catch {
-                outcome = "\(error.localizedDescription)"
+                outcome = "\(error)"
             }
             guard attempt < configuration.maxAttempts, !Task.isCancelled else {
                 logger.warning(
