@@ -5,10 +5,13 @@ import Synchronization
 ///
 /// Any thread may ``enqueue(_:)``; everything else runs on ``eventLoop``. A broadcast costs one task
 /// per loop, not one per viewer, and a loop writes at most ``writesPerTurn`` frames before it yields,
-/// so publishes and pings handled on the same loop are not stuck behind a large fan-out.
+/// so publishes and pings handled on the same loop are not stuck behind a large fan-out. When several
+/// deliveries for one stream are waiting, each viewer gets them in one flush (one system call).
 final class LoopFanout: Sendable {
     /// Frames written per loop turn before yielding to other work on the loop.
     static let writesPerTurn = 2048
+    /// Deliveries for one stream written to each viewer before its flush.
+    static let maxBatch = 16
 
     let eventLoop: any EventLoop
     private let queue = Mutex(PendingDeliveries())
@@ -19,10 +22,20 @@ final class LoopFanout: Sendable {
         var drainScheduled = false
     }
 
-    /// Loop-confined state: viewers by stream, and the delivery being written.
+    /// Consecutive deliveries for one stream, being written to its viewers on this loop.
+    private struct Batch {
+        let deliveries: [Delivery]
+        let viewers: ContiguousArray<ViewerHandler>
+        /// The first viewer not written to yet.
+        var next = 0
+        /// Viewers each delivery was written to.
+        var written: [Int]
+    }
+
+    /// Loop-confined state: viewers by stream, and the batch being written.
     private final class LocalViewers {
         var byStream: [StreamID: ContiguousArray<ViewerHandler>] = [:]
-        var current: (delivery: Delivery, viewers: ContiguousArray<ViewerHandler>, next: Int, written: Int)?
+        var current: Batch?
     }
 
     init(eventLoop: any EventLoop) {
@@ -70,30 +83,43 @@ final class LoopFanout: Sendable {
         var budget = Self.writesPerTurn
         while budget > 0 {
             if local.current == nil {
-                let next = queue.withLock { queue -> Delivery? in
-                    if let delivery = queue.deliveries.popFirst() { return delivery }
-                    queue.drainScheduled = false
-                    return nil
+                guard let deliveries = takeBatch() else { return }
+                let viewers = local.byStream[deliveries[0].streamID] ?? []
+                local.current = Batch(deliveries: deliveries, viewers: viewers, written: Array(repeating: 0, count: deliveries.count))
+            }
+            guard var batch = local.current else { continue }
+            local.current = nil  // keep `batch` uniquely referenced while counting
+            let last = batch.deliveries.count - 1
+            let end = min(batch.viewers.count, batch.next + max(1, budget / (last + 1)))
+            for viewer in batch.viewers[batch.next..<end] {
+                for (index, delivery) in batch.deliveries.enumerated()
+                where viewer.write(delivery.frame, eventID: delivery.eventID, flush: index == last) {
+                    batch.written[index] += 1
                 }
-                guard let next else { return }
-                local.current = (next, local.byStream[next.streamID] ?? [], 0, 0)
             }
-            guard var current = local.current else { continue }
-            let end = min(current.viewers.count, current.next + budget)
-            let chunk = current.viewers[current.next..<end]
-            for viewer in chunk where viewer.write(current.delivery.frame, eventID: current.delivery.eventID) {
-                current.written += 1
-            }
-            for viewer in chunk { viewer.flushIfNeeded() }
-            budget -= max(1, chunk.count)
-            current.next = end
-            if end == current.viewers.count {
-                local.current = nil
-                current.delivery.loopFinished(deliveries: current.written)
+            budget -= max(1, (end - batch.next) * (last + 1))
+            batch.next = end
+            if end == batch.viewers.count {
+                for (delivery, written) in zip(batch.deliveries, batch.written) { delivery.loopFinished(deliveries: written) }
             } else {
-                local.current = current
+                local.current = batch
             }
         }
         eventLoop.execute { self.drain() }
+    }
+
+    /// The next delivery and those queued right behind it for the same stream.
+    private func takeBatch() -> [Delivery]? {
+        queue.withLock { queue in
+            guard let first = queue.deliveries.popFirst() else {
+                queue.drainScheduled = false
+                return nil
+            }
+            var batch = [first]
+            while batch.count < Self.maxBatch, let next = queue.deliveries.first, next.streamID == first.streamID {
+                batch.append(queue.deliveries.removeFirst())
+            }
+            return batch
+        }
     }
 }

@@ -96,17 +96,27 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Outbound (called by LoopFanout)
 
-    /// Queues `frame` without flushing; `false` when this viewer is closing or already had the event.
-    func write(_ frame: ByteBuffer, eventID: UInt64?) -> Bool {
+    /// Queues `frame`, and flushes this viewer's queue when `flush`; `false` when this viewer is
+    /// closing or already had the event.
+    func write(_ frame: ByteBuffer, eventID: UInt64?, flush: Bool) -> Bool {
         guard state == .open, let context else { return false }
-        if let eventID, eventID <= joinedAtEventID { return false }
+        if let eventID, eventID <= joinedAtEventID {
+            if flush { flushIfNeeded() }
+            return false
+        }
         bytesWritten += frame.readableBytes
-        needsFlush = true
-        context.write(wrapOutboundOut(frame), promise: nil)
+        if flush {
+            needsFlush = false
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)  // One pass down the pipeline.
+            watchQueue(context: context)
+        } else {
+            needsFlush = true
+            context.write(wrapOutboundOut(frame), promise: nil)
+        }
         return true
     }
 
-    func flushIfNeeded() {
+    private func flushIfNeeded() {
         guard needsFlush, let context else { return }
         needsFlush = false
         context.flush()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import StreamHubCluster
 import StreamHubCore
@@ -108,10 +109,11 @@ enum Main {
                 "redis_url": "\(configuration.cluster.map { "\($0.redisURL)" } ?? "none (single node)")",
                 "node_id": "\(command.nodeID ?? "host name:port")", "node_ttl": "\(command.nodeTTL)",
                 "shutdown_delay": "\(command.shutdownDelay)", "shutdown_grace": "\(command.shutdownGrace)",
-                "log_level": "\(level)", "log_format": "\(command.logFormat)",
+                "event_loops": "\(SchedulerCores.count)", "log_level": "\(level)", "log_format": "\(command.logFormat)",
             ]
         )
-        let server = StreamHubServer(configuration: configuration, logger: logger)
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: SchedulerCores.count)
+        let server = StreamHubServer(configuration: configuration, logger: logger, eventLoopGroup: eventLoops)
         var groupConfiguration = ServiceGroupConfiguration(
             services: server.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
