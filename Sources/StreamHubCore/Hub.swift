@@ -211,6 +211,20 @@ public final class Hub: Sendable {
         directory.withLock { $0.forgetIdle(now: .now(), ttl: configuration.streamStateTTL) }
     }
 
+    // MARK: Heartbeat
+
+    /// How often each loop sweeps its viewers' heartbeats: a quarter of the shorter of the ping
+    /// interval and the pong timeout, between 10 ms and 250 ms, so pings and reaping are that late at most.
+    public var heartbeatSweepInterval: Duration {
+        let shorter = min(configuration.pingInterval, configuration.pongTimeout) / 4
+        return max(.milliseconds(10), min(.milliseconds(250), shorter))
+    }
+
+    /// Pings due viewers and reaps silent ones, on every loop.
+    public func sweepHeartbeats() {
+        for fanout in fanouts { fanout.eventLoop.execute { fanout.sweepHeartbeats() } }
+    }
+
     // MARK: Readiness and draining
 
     /// `false` while draining or at the connection limit: new viewers would be refused.

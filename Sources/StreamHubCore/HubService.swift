@@ -2,8 +2,8 @@ import AsyncAlgorithms
 import Logging
 import ServiceLifecycle
 
-/// The hub's timers: coalesced viewer counts every ``HubConfiguration/viewerCountInterval`` and
-/// forgetting idle stream state.
+/// The hub's timers: heartbeat sweeps, coalesced viewer counts every
+/// ``HubConfiguration/viewerCountInterval`` and forgetting idle stream state.
 public struct HubService: Service {
     let hub: Hub
 
@@ -13,6 +13,10 @@ public struct HubService: Service {
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
+            group.addTask {
+                let ticks = AsyncTimerSequence(interval: hub.heartbeatSweepInterval, clock: .continuous)
+                for await _ in ticks.cancelOnGracefulShutdown() { hub.sweepHeartbeats() }
+            }
             group.addTask {
                 let ticks = AsyncTimerSequence(interval: hub.configuration.viewerCountInterval, clock: .continuous)
                 for await _ in ticks.cancelOnGracefulShutdown() { hub.announceViewerCounts() }

@@ -73,6 +73,16 @@ final class LoopFanout: Sendable {
         if !viewers.isEmpty { local.byStream[viewer.streamID] = viewers }
     }
 
+    /// Gives every viewer on this loop its heartbeat turn: one sweep per loop instead of a timer per
+    /// viewer keeps NIO's timer heap small and costs a comparison per viewer whose ping is not due.
+    func sweepHeartbeats() {
+        let now = NIODeadline.now()
+        // A reaped viewer leaves `byStream` while this runs; the loop walks a copy.
+        for viewers in local.value.byStream.values {
+            for viewer in viewers { viewer.heartbeatTick(now: now) }
+        }
+    }
+
     /// Every viewer on this loop; on ``eventLoop``.
     func allViewers() -> [ViewerHandler] {
         local.value.byStream.values.flatMap { $0 }

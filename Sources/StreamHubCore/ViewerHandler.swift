@@ -33,7 +33,8 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var state = State.open
     private var cause: ViewerCloseCause?
     private var heartbeat: HeartbeatPolicy
-    private var heartbeatTimer: Scheduled<Void>?
+    /// Nothing is due for the heartbeat before this; the loop's sweep skips the viewer until then.
+    private var heartbeatDue: NIODeadline
     private var closeTimer: Scheduled<Void>?
     /// `stream_state` covered every event up to this one; older deliveries are skipped.
     private var joinedAtEventID: UInt64 = 0
@@ -49,12 +50,14 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.streamID = streamID
         self.hub = hub
         let interval = TimeAmount(hub.configuration.pingInterval)
-        self.heartbeat = HeartbeatPolicy(
+        let heartbeat = HeartbeatPolicy(
             interval: interval,
             pongTimeout: TimeAmount(hub.configuration.pongTimeout),
             now: .now(),
             firstPingDelay: .nanoseconds(Int64.random(in: 0...max(0, interval.nanoseconds)))
         )
+        self.heartbeat = heartbeat
+        self.heartbeatDue = heartbeat.nextPingAt
     }
 
     // MARK: Lifecycle
@@ -67,7 +70,6 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         joinedAtEventID = snapshot.lastEventID
         fanout.add(self)
         send(hub.encoder.streamState(snapshot), context: context)
-        runHeartbeat()
         hub.logger.debug("Viewer joined", metadata: ["stream.id": "\(streamID)", "viewers": "\(snapshot.viewerCount)"])
     }
 
@@ -83,7 +85,6 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func finish() {
         guard state != .closed else { return }
         state = .closed
-        heartbeatTimer?.cancel()
         stallTimer?.cancel()
         closeTimer?.cancel()
         fanout?.remove(self)
@@ -171,17 +172,17 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Heartbeat
 
-    private func runHeartbeat() {
-        guard state == .open, let context else { return }
-        let now = NIODeadline.now()
+    /// Pings, or reaps a viewer silent since its last ping; called by the loop's sweep (see ``LoopFanout``).
+    func heartbeatTick(now: NIODeadline) {
+        guard state == .open, now >= heartbeatDue, let context else { return }
         switch heartbeat.next(now: now) {
         case .sendPing(let payload):
             var bytes: [UInt8] = []
             withUnsafeBytes(of: payload.bigEndian) { bytes.append(contentsOf: $0) }
             send(ServerFrame.make(.ping, payload: bytes, allocator: context.channel.allocator), context: context)
-            runHeartbeat()
+            if case .wait(let deadline) = heartbeat.next(now: now) { heartbeatDue = deadline }
         case .wait(let deadline):
-            heartbeatTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.runHeartbeat() }
+            heartbeatDue = deadline
         case .reap:
             hub.logger.debug("Viewer reaped", metadata: ["stream.id": "\(streamID)"])
             cause = .reaped
@@ -300,7 +301,6 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard state == .open, let context else { return }
         state = .closing
         self.cause = cause
-        heartbeatTimer?.cancel()
         stallTimer?.cancel()
         hub.logger.debug(
             "Closing viewer",
