@@ -35,7 +35,10 @@ public final class Hub: Sendable {
         self.observer = observer
         self.encoder = MessageEncoder(allocator: ByteBufferAllocator())
         var fanouts: [LoopFanout] = []
-        for loop in eventLoopGroup.makeIterator() { fanouts.append(LoopFanout(eventLoop: loop)) }
+        let horizon = max(configuration.pingInterval, configuration.pongTimeout)
+        for loop in eventLoopGroup.makeIterator() {
+            fanouts.append(LoopFanout(eventLoop: loop, heartbeatTick: Self.heartbeatSweepInterval(configuration), heartbeatHorizon: horizon))
+        }
         self.fanouts = fanouts
     }
 
@@ -215,7 +218,9 @@ public final class Hub: Sendable {
 
     /// How often each loop sweeps its viewers' heartbeats: a quarter of the shorter of the ping
     /// interval and the pong timeout, between 10 ms and 250 ms, so pings and reaping are that late at most.
-    public var heartbeatSweepInterval: Duration {
+    public var heartbeatSweepInterval: Duration { Self.heartbeatSweepInterval(configuration) }
+
+    private static func heartbeatSweepInterval(_ configuration: HubConfiguration) -> Duration {
         let shorter = min(configuration.pingInterval, configuration.pongTimeout) / 4
         return max(.milliseconds(10), min(.milliseconds(250), shorter))
     }

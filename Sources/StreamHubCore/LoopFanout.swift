@@ -36,11 +36,21 @@ final class LoopFanout: Sendable {
     private final class LocalViewers {
         var byStream: [StreamID: ContiguousArray<ViewerHandler>] = [:]
         var current: Batch?
+        var heartbeats: HeartbeatWheel
+
+        init(heartbeats: HeartbeatWheel) {
+            self.heartbeats = heartbeats
+        }
     }
 
-    init(eventLoop: any EventLoop) {
+    /// - Parameters:
+    ///   - eventLoop: The loop whose viewers this fanout writes to.
+    ///   - heartbeatTick: How often ``sweepHeartbeats()`` is called.
+    ///   - heartbeatHorizon: The longest a viewer's next heartbeat can be away (ping interval or pong timeout).
+    init(eventLoop: any EventLoop, heartbeatTick: Duration, heartbeatHorizon: Duration) {
         self.eventLoop = eventLoop
-        self.local = .makeBoxSendingValue(LocalViewers(), eventLoop: eventLoop)
+        let wheel = HeartbeatWheel(tick: TimeAmount(heartbeatTick), horizon: TimeAmount(heartbeatHorizon), now: .now())
+        self.local = .makeBoxSendingValue(LocalViewers(heartbeats: wheel), eventLoop: eventLoop)
     }
 
     func enqueue(_ delivery: Delivery) {
@@ -57,6 +67,7 @@ final class LoopFanout: Sendable {
         let local = self.local.value
         viewer.indexInLoop = local.byStream[viewer.streamID, default: []].count
         local.byStream[viewer.streamID, default: []].append(viewer)
+        local.heartbeats.insert(viewer)
     }
 
     /// Removes a viewer in O(1); on ``eventLoop``.
@@ -73,14 +84,9 @@ final class LoopFanout: Sendable {
         if !viewers.isEmpty { local.byStream[viewer.streamID] = viewers }
     }
 
-    /// Gives every viewer on this loop its heartbeat turn: one sweep per loop instead of a timer per
-    /// viewer keeps NIO's timer heap small and costs a comparison per viewer whose ping is not due.
+    /// Gives the viewers whose heartbeat is due their turn; on ``eventLoop``.
     func sweepHeartbeats() {
-        let now = NIODeadline.now()
-        // A reaped viewer leaves `byStream` while this runs; the loop walks a copy.
-        for viewers in local.value.byStream.values {
-            for viewer in viewers { viewer.heartbeatTick(now: now) }
-        }
+        local.value.heartbeats.advance(to: .now())
     }
 
     /// Every viewer on this loop; on ``eventLoop``.

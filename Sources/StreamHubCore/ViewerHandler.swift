@@ -33,8 +33,8 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var state = State.open
     private var cause: ViewerCloseCause?
     private var heartbeat: HeartbeatPolicy
-    /// Nothing is due for the heartbeat before this; the loop's sweep skips the viewer until then.
-    private var heartbeatDue: NIODeadline
+    /// Nothing is due for the heartbeat before this; the loop's ``HeartbeatWheel`` keeps the viewer in its slot.
+    private(set) var heartbeatDue: NIODeadline
     private var closeTimer: Scheduled<Void>?
     /// `stream_state` covered every event up to this one; older deliveries are skipped.
     private var joinedAtEventID: UInt64 = 0
