@@ -217,12 +217,13 @@ public final class Hub: Sendable {
     // MARK: Heartbeat
 
     /// How often each loop sweeps its viewers' heartbeats: a quarter of the shorter of the ping
-    /// interval and the pong timeout, between 10 ms and 250 ms, so pings and reaping are that late at most.
+    /// interval and the pong timeout, between 10 ms and 25 ms, so pings and reaping are that late at
+    /// most and each sweep's burst of pings is small enough not to delay a publish.
     public var heartbeatSweepInterval: Duration { Self.heartbeatSweepInterval(configuration) }
 
     private static func heartbeatSweepInterval(_ configuration: HubConfiguration) -> Duration {
         let shorter = min(configuration.pingInterval, configuration.pongTimeout) / 4
-        return max(.milliseconds(10), min(.milliseconds(250), shorter))
+        return max(.milliseconds(10), min(.milliseconds(25), shorter))
     }
 
     /// Pings due viewers and reaps silent ones, on every loop.
