@@ -68,7 +68,7 @@ public final class Hub: Sendable {
 
     /// Turns a channel whose upgrade response was sent into a viewer of `streamID`; call on the channel's event loop.
     ///
-    /// Adds the frame decoder (frames over 4 KiB are refused) and the viewer's handler, which sends
+    /// Adds the viewer's handler, which reads frames itself (over 4 KiB are refused) and sends
     /// `stream_state` at once. There is no frame encoder: the hub writes ready-made frames. The receive
     /// buffer shrinks to 256 bytes and the write-buffer high water mark becomes
     /// ``HubConfiguration/maxQueuedBytes``.
@@ -78,7 +78,6 @@ public final class Hub: Sendable {
         let high = max(configuration.maxQueuedBytes, 2)
         try options?.setOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: HubConfiguration.maxViewerMessageBytes)))
         try pipeline.addHandler(ViewerHandler(streamID: streamID, hub: self))
     }
 

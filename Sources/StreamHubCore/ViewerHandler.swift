@@ -14,7 +14,7 @@ import Darwin
 /// pings, times pongs, enforces the message size limit and follows the close handshake; data
 /// messages are read and ignored.
 final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = WebSocketFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private enum State {
@@ -39,6 +39,7 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// `stream_state` covered every event up to this one; older deliveries are skipped.
     private var joinedAtEventID: UInt64 = 0
     private var needsFlush = false
+    private var frames = ViewerFrameReader(maxFrameSize: HubConfiguration.maxViewerMessageBytes)
     /// Bytes of the data message being received, across its fragments; `nil` between messages.
     private var messageBytes: Int?
     private var bytesWritten = 0
@@ -193,8 +194,18 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        guard state != .closed else { return }
+        var bytes = unwrapInboundIn(data)
+        frames.append(&bytes)
+        do {
+            while state != .closed, let frame = try frames.next() { received(frame, context: context) }
+        } catch .tooBig {
+            close(.messageTooBig, cause: .protocol)
+        } catch {
+            close(.protocolError, cause: .protocol)
+        }
+    }
+
+    private func received(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
         heartbeat.heard(at: .now())
         guard frame.maskKey != nil, !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
             close(.protocolError, cause: .protocol)
@@ -268,10 +279,6 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         switch error {
-        case NIOWebSocketError.invalidFrameLength:
-            close(.messageTooBig, cause: .protocol)
-        case is NIOWebSocketError, is ByteToMessageDecoderError:
-            close(.protocolError, cause: .protocol)
         case is IOError, is ChannelError:
             // The peer reset or vanished; its close counts as the viewer leaving.
             context.close(promise: nil)
