@@ -12,8 +12,8 @@ import StreamHubCore
 /// Hummingbird's HTTP/1 child channel, plus viewer upgrades handed straight to the hub as plain NIO handlers.
 ///
 /// Upgraded viewers need no task and no async writer: after the 101 response the channel holds only
-/// the frame decoder and the hub's viewer handler. A refused upgrade falls through to the router,
-/// whose `/ws` route answers with the status and JSON error.
+/// the hub's viewer handler, which reads its frames itself. A refused handshake is answered here
+/// with its status and JSON error (NIO has consumed its request head).
 struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     enum Negotiated: Sendable {
         case viewer
