@@ -82,7 +82,7 @@ final class BenchViewer: ChannelInboundHandler, @unchecked Sendable {
         payload.withUnsafeReadableBytes { bytes in
             if let seq = Self.number(after: Self.seqKey, in: bytes) {
                 deliveries += 1
-                record.receipts.append((seq, DispatchTimeNow.nanoseconds()))
+                record.receipts.append((seq, MonotonicClock.nanoseconds()))
                 totals.deliveries.add(1, ordering: .relaxed)
             } else if Self.contains(Self.countEvent, in: bytes) {
                 countMessages += 1
@@ -156,7 +156,7 @@ final class BenchTotals: Sendable {
 }
 
 /// Monotonic nanoseconds, the clock both the publisher and the viewers read.
-enum DispatchTimeNow {
+enum MonotonicClock {
     static func nanoseconds() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 }
 

@@ -27,7 +27,7 @@ struct Publisher: Sendable {
             for seq in 0..<events {
                 try? await clock.sleep(until: start + .seconds(Double(seq) / rate))
                 let request = self.request(seq: seq, stream: seq % streams)
-                log.sentAt.withLock { $0[seq] = DispatchTimeNow.nanoseconds() }
+                log.sentAt.withLock { $0[seq] = MonotonicClock.nanoseconds() }
                 tasks.addTask {
                     do {
                         let response = try await client.execute(request, timeout: .seconds(10))

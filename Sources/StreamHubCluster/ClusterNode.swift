@@ -98,7 +98,7 @@ public final class ClusterNode: Service {
         let state = hub.state(of: streamID)
         let command = store.publish(
             request, to: streamID,
-            envelope: EventEnvelope.template(sender: inbox.me, streamID: streamID, request: request, acceptedAtNanos: acceptedAt),
+            envelopePrefix: EventEnvelope.prefix(sender: inbox.me, streamID: streamID, request: request, acceptedAtNanos: acceptedAt),
             lastEventID: state.lastEventID, viewers: state.viewerCount
         )
         do {

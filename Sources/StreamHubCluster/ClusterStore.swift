@@ -22,7 +22,7 @@ struct ClusterStore: Sendable {
     ///   - lastEventID: This node's latest id for the stream: ids never go back after a `local_only` publish.
     ///   - viewers: The stream's viewers as this node counts them, for the peak.
     func publish(
-        _ request: PublishRequest, to id: StreamID, envelope: (prefix: [UInt8], suffix: [UInt8]), lastEventID: UInt64, viewers: Int
+        _ request: PublishRequest, to id: StreamID, envelopePrefix: [UInt8], lastEventID: UInt64, viewers: Int
     ) -> RedisCommand {
         let quality = request.event == .qualityChanged ? request.dataObject : []
         return RedisCommand(
@@ -30,7 +30,7 @@ struct ClusterStore: Sendable {
             bytes: [
                 Array(Self.publishScript.utf8), Array("1".utf8), Array(stateKey(id).utf8),
                 Array(request.event.rawValue.utf8), quality, Array(String(lastEventID).utf8), Array(String(viewers).utf8),
-                Array(String(stateTTLSeconds).utf8), Array(eventsChannel.utf8), envelope.prefix, envelope.suffix,
+                Array(String(stateTTLSeconds).utf8), Array(eventsChannel.utf8), envelopePrefix,
             ]
         )
     }
@@ -77,7 +77,7 @@ struct ClusterStore: Sendable {
     }
 
     /// KEYS[1]: the stream's hash. ARGV: event, quality JSON, the node's last id, the node's viewer
-    /// count, TTL in seconds, the events channel, the envelope before the id and after the peak.
+    /// count, TTL in seconds, the events channel, the envelope up to its id.
     static let publishScript = """
         local id = math.max(tonumber(redis.call('HGET', KEYS[1], 'id') or '0'), tonumber(ARGV[3])) + 1
         local peak = math.max(tonumber(redis.call('HGET', KEYS[1], 'peak') or '0'), tonumber(ARGV[4]))
@@ -91,7 +91,7 @@ struct ClusterStore: Sendable {
         end
         redis.call('HSET', KEYS[1], 'id', id, 'peak', peak)
         redis.call('EXPIRE', KEYS[1], ARGV[5])
-        redis.call('PUBLISH', ARGV[6], ARGV[7] .. string.format('%d', id) .. ',"peak_viewers":' .. string.format('%d', peak) .. ARGV[8])
+        redis.call('PUBLISH', ARGV[6], ARGV[7] .. string.format('%d', id) .. ',"peak_viewers":' .. string.format('%d', peak) .. '}')
         return {id, peak}
         """
 

@@ -34,7 +34,7 @@ struct CountReport: Sendable, Equatable {
 extension CountReport {
     /// Reads a report, checking every field.
     init(decoding payload: [UInt8]) throws(ClusterMessageError) {
-        let fields = try ClusterMessageError.fields(of: payload)
+        let fields = try MessageFields(payload)
         guard let members = JSONScanner.members(ofObject: try fields.value("counts")) else { throw .invalid("counts") }
         var counts: [StreamID: Int] = [:]
         for member in members {

@@ -15,10 +15,8 @@ struct EventEnvelope: Sendable {
     let eventID: UInt64
     let peakViewers: Int
 
-    /// The envelope up to `"id":` and what follows the peak; the script writes `<id>,"peak_viewers":<peak>` between them.
-    static func template(
-        sender: ClusterSender, streamID: StreamID, request: PublishRequest, acceptedAtNanos: Int64
-    ) -> (prefix: [UInt8], suffix: [UInt8]) {
+    /// The envelope up to `"id":`; the script appends `<id>,"peak_viewers":<peak>}`.
+    static func prefix(sender: ClusterSender, streamID: StreamID, request: PublishRequest, acceptedAtNanos: Int64) -> [UInt8] {
         var writer = JSONWriter()
         writer.beginObject()
         sender.write(to: &writer)
@@ -33,12 +31,12 @@ struct EventEnvelope: Sendable {
         writer.members(request.members)
         writer.endObject()
         writer.key("id")
-        return (writer.bytes, Array("}".utf8))
+        return writer.bytes
     }
 
     /// Reads an envelope, checking every field.
     init(decoding payload: [UInt8]) throws(ClusterMessageError) {
-        let fields = try ClusterMessageError.fields(of: payload)
+        let fields = try MessageFields(payload)
         let sender = try ClusterSender(fields)
         guard let streamID = StreamID(try fields.string("stream_id")) else { throw .invalid("stream_id") }
         guard let event = PublishedEvent(rawValue: try fields.string("event")) else { throw .invalid("event") }
@@ -70,9 +68,14 @@ enum ClusterMessageError: Error, Equatable, CustomStringConvertible {
         case .invalid(let field): "\"\(field)\" has the wrong type or value"
         }
     }
+}
 
-    /// The top-level members of a message, for typed lookups.
-    static func fields(of payload: [UInt8]) throws(ClusterMessageError) -> MessageFields {
+/// The members of one message, looked up by name.
+struct MessageFields {
+    let members: [JSONMember]
+
+    /// Validates a whole message and reads its top-level members.
+    init(_ payload: [UInt8]) throws(ClusterMessageError) {
         let document: ArraySlice<UInt8>
         do {
             document = try JSONScanner.value(in: payload[...])
@@ -80,13 +83,8 @@ enum ClusterMessageError: Error, Equatable, CustomStringConvertible {
             throw .notJSON(error)
         }
         guard let members = JSONScanner.members(ofObject: document) else { throw .notAnObject }
-        return MessageFields(members: members)
+        self.members = members
     }
-}
-
-/// The members of one message, looked up by name.
-struct MessageFields {
-    let members: [JSONMember]
 
     func value(_ key: String) throws(ClusterMessageError) -> ArraySlice<UInt8> {
         guard let value = members.last(where: { $0.key == key })?.value else { throw .missing(key) }

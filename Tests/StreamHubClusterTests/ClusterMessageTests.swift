@@ -11,8 +11,8 @@ import Testing
 
     /// What the publish script sends: the template with the id and peak spliced in.
     private func envelope(_ request: PublishRequest, id: String = "12", peak: String = "30") -> [UInt8] {
-        let (prefix, suffix) = EventEnvelope.template(sender: sender, streamID: stream, request: request, acceptedAtNanos: 1_700_000_000_123_000_000)
-        return prefix + Array("\(id),\"peak_viewers\":\(peak)".utf8) + suffix
+        let prefix = EventEnvelope.prefix(sender: sender, streamID: stream, request: request, acceptedAtNanos: 1_700_000_000_123_000_000)
+        return prefix + Array("\(id),\"peak_viewers\":\(peak)}".utf8)
     }
 
     @Test func anEnvelopeCarriesTheEventWithItsIdPeakAndPublisherFieldsUnchanged() throws {
