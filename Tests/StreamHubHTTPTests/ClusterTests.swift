@@ -9,9 +9,15 @@ import Testing
 @Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
 struct ClusterTests {
     /// A cluster node for tests: fast count ticks, a short node TTL, health checked often.
-    static func node(_ name: String, _ redis: RedisURL, edit: (inout StreamHubConfiguration) -> Void = { _ in }) -> StreamHubConfiguration {
+    ///
+    /// Tests run in parallel, each with its own redis-server; one stopped and restarted on its port
+    /// can meet another test's server there, so in-process clusters get a namespace of their own.
+    /// Clusters with a `streamhub` process keep the default one, the only one its flags give.
+    static func node(
+        _ name: String, _ redis: RedisURL, namespace: String = "streamhub", edit: (inout StreamHubConfiguration) -> Void = { _ in }
+    ) -> StreamHubConfiguration {
         TestHub.configuration {
-            $0.cluster = ClusterConfiguration(redisURL: redis, nodeTTL: .seconds(2), redisTimeout: .seconds(1))
+            $0.cluster = ClusterConfiguration(redisURL: redis, nodeTTL: .seconds(2), namespace: namespace, redisTimeout: .seconds(1))
             $0.nodeName = name
             $0.hub.viewerCountInterval = .milliseconds(100)
             $0.health.interval = .milliseconds(200)
@@ -20,14 +26,18 @@ struct ClusterTests {
         }
     }
 
+    /// A namespace no other test uses.
+    static func uniqueNamespace() -> String { "test-\(UUID().uuidString.prefix(8))" }
+
     /// Runs `body` with two cluster nodes up and linked to `redis`.
     static func withTwoNodes(
         _ redis: RedisURL,
+        namespace: String = uniqueNamespace(),
         edit: @escaping @Sendable (inout StreamHubConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestHub, TestHub) async throws -> Void
     ) async throws {
-        try await TestHub.run(node("a", redis, edit: edit)) { a in
-            try await TestHub.run(node("b", redis, edit: edit)) { b in
+        try await TestHub.run(node("a", redis, namespace: namespace, edit: edit)) { a in
+            try await TestHub.run(node("b", redis, namespace: namespace, edit: edit)) { b in
                 try await waitUntilLinked(a, b)
                 try await body(a, b)
             }
@@ -37,7 +47,8 @@ struct ClusterTests {
     @Test func eventsPublishedOnOneNodeReachViewersOnEveryNodeWithIdsFromRedis() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        try await Self.withTwoNodes(redis.url) { a, b in
+        let namespace = Self.uniqueNamespace()
+        try await Self.withTwoNodes(redis.url, namespace: namespace) { a, b in
             let onA = try await a.join("match")
             let onB = try await b.join("match")
             let started = try await a.publish("match", "stream_started", data: #"{"title":"Final"}"#)
@@ -54,7 +65,7 @@ struct ClusterTests {
                 #expect(events[2].data["bitrate_kbps"] as? Int == 6000)
             }
             // A node that joins later tells its viewers what the others do.
-            try await TestHub.run(Self.node("c", redis.url)) { c in
+            try await TestHub.run(Self.node("c", redis.url, namespace: namespace)) { c in
                 try await waitUntilLinked(c)
                 let late = try await c.join("match")
                 let state = try await late.waitFor("stream_state").data
@@ -125,7 +136,10 @@ struct ClusterTests {
             try await mine.waitForViewerCount(1, timeout: .seconds(5))
             #expect(ContinuousClock.now - stoppedAt < .seconds(5), "well within the default 15 s node TTL")
             #expect(try await leaving.exitStatus(timeout: .seconds(12)) == 0)
-            #expect(try await survivor.scrape().value("streamhub_cluster_nodes") == 1)
+            // Its viewers' close was reported before it said it was leaving: wait for that, well within the 15 s TTL.
+            try await eventually(timeout: .seconds(5), "the stopped node gone") {
+                try await survivor.scrape().value("streamhub_cluster_nodes") == 1 ? true : nil
+            }
             await theirs.close()
         }
     }
@@ -190,14 +204,15 @@ struct ClusterTests {
     @Test func malformedMessagesFromRedisAreDroppedCountedAndNeverForwarded() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
-        try await TestHub.run(Self.node("a", redis.url)) { a in
+        let namespace = Self.uniqueNamespace()
+        try await TestHub.run(Self.node("a", redis.url, namespace: namespace)) { a in
             try await waitUntilLinked(a)
             let viewer = try await a.join("s")
             let intruder = try await RedisConnection.connect(to: redis.url)
             for payload in ["not json", #"{"node":"x","instance":1,"stream_id":"s","event":"stream_state","id":1}"#] {
-                try await intruder.send(RedisCommand("PUBLISH", ["streamhub:events", payload]))
+                try await intruder.send(RedisCommand("PUBLISH", ["\(namespace):events", payload]))
             }
-            try await intruder.send(RedisCommand("PUBLISH", ["streamhub:counts", #"{"node":"x","counts":{"s":1000}}"#]))
+            try await intruder.send(RedisCommand("PUBLISH", ["\(namespace):counts", #"{"node":"x","counts":{"s":1000}}"#]))
             await intruder.close()
             try await eventually("3 dropped") { try await a.scrape().value("streamhub_cluster_dropped_messages_total") == 3 ? true : nil }
             let forwarded = viewer.messages.filter { $0.event != "stream_state" && $0.event != "viewer_count_changed" }
