@@ -49,6 +49,20 @@ struct HeartbeatPolicy {
         return now - sent
     }
 
+    /// A ping to send now with other data, saving it a write of its own, when the next one is due
+    /// within an eighth of the interval and none is outstanding; its payload, or `nil`.
+    mutating func pingAhead(now: NIODeadline) -> UInt64? {
+        guard unansweredSince == nil, now >= nextPingAt - .nanoseconds(interval.nanoseconds / 8) else { return nil }
+        return recordPing(at: now)
+    }
+
+    private mutating func recordPing(at now: NIODeadline) -> UInt64 {
+        lastPingSent = now
+        if unansweredSince == nil { unansweredSince = now }
+        nextPingAt = now + interval
+        return now.uptimeNanoseconds
+    }
+
     mutating func next(now: NIODeadline) -> HeartbeatAction {
         if let since = unansweredSince {
             if lastHeard > since {
@@ -57,12 +71,7 @@ struct HeartbeatPolicy {
                 return .reap
             }
         }
-        if now >= nextPingAt {
-            lastPingSent = now
-            if unansweredSince == nil { unansweredSince = now }
-            nextPingAt = now + interval
-            return .sendPing(payload: now.uptimeNanoseconds)
-        }
+        if now >= nextPingAt { return .sendPing(payload: recordPing(at: now)) }
         var deadline = nextPingAt
         if let since = unansweredSince { deadline = min(deadline, since + pongTimeout) }
         return .wait(until: deadline)

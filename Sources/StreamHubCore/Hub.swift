@@ -218,16 +218,18 @@ public final class Hub: Sendable {
     /// How often each loop sweeps its viewers' heartbeats: a quarter of the shorter of the ping
     /// interval and the pong timeout, between 10 ms and 25 ms, so pings and reaping are that late at
     /// most and each sweep's burst of pings is small enough not to delay a publish.
-    public var heartbeatSweepInterval: Duration { Self.heartbeatSweepInterval(configuration) }
-
     private static func heartbeatSweepInterval(_ configuration: HubConfiguration) -> Duration {
         let shorter = min(configuration.pingInterval, configuration.pongTimeout) / 4
         return max(.milliseconds(10), min(.milliseconds(25), shorter))
     }
 
-    /// Pings due viewers and reaps silent ones, on every loop.
-    public func sweepHeartbeats() {
-        for fanout in fanouts { fanout.eventLoop.execute { fanout.sweepHeartbeats() } }
+    /// Starts the heartbeat sweep of every loop, a timer on the loop itself (no thread hop per
+    /// tick); cancel the returned tasks to stop them.
+    func startHeartbeatSweeps() -> [RepeatedTask] {
+        let tick = TimeAmount(Self.heartbeatSweepInterval(configuration))
+        return fanouts.map { fanout in
+            fanout.eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in fanout.sweepHeartbeats() }
+        }
     }
 
     // MARK: Readiness and draining

@@ -1,8 +1,9 @@
 import AsyncAlgorithms
 import Logging
+import NIOCore
 import ServiceLifecycle
 
-/// The hub's timers: heartbeat sweeps, coalesced viewer counts every
+/// The hub's timers: heartbeat sweeps (a timer on each event loop), coalesced viewer counts every
 /// ``HubConfiguration/viewerCountInterval`` and forgetting idle stream state.
 public struct HubService: Service {
     let hub: Hub
@@ -14,8 +15,9 @@ public struct HubService: Service {
     public func run() async throws {
         await withDiscardingTaskGroup { group in
             group.addTask {
-                let ticks = AsyncTimerSequence(interval: hub.heartbeatSweepInterval, clock: .continuous)
-                for await _ in ticks.cancelOnGracefulShutdown() { hub.sweepHeartbeats() }
+                let sweeps = hub.startHeartbeatSweeps()
+                try? await gracefulShutdown()
+                for sweep in sweeps { sweep.cancel() }
             }
             group.addTask {
                 let ticks = AsyncTimerSequence(interval: hub.configuration.viewerCountInterval, clock: .continuous)

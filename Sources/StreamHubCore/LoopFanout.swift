@@ -107,9 +107,10 @@ final class LoopFanout: Sendable {
             local.current = nil  // keep `batch` uniquely referenced while counting
             let last = batch.deliveries.count - 1
             let end = min(batch.viewers.count, batch.next + max(1, budget / (last + 1)))
+            let now = NIODeadline.now()
             for viewer in batch.viewers[batch.next..<end] {
                 for (index, delivery) in batch.deliveries.enumerated()
-                where viewer.write(delivery.frame, eventID: delivery.eventID, flush: index == last) {
+                where viewer.write(delivery.frame, eventID: delivery.eventID, flush: index == last, now: now) {
                     batch.written[index] += 1
                 }
             }

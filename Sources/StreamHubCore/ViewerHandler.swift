@@ -99,14 +99,17 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Outbound (called by LoopFanout)
 
     /// Queues `frame`, and flushes this viewer's queue when `flush`; `false` when this viewer is
-    /// closing or already had the event.
-    func write(_ frame: ByteBuffer, eventID: UInt64?, flush: Bool) -> Bool {
+    /// closing or already had the event. A ping due soon goes out in the same flush.
+    func write(_ frame: ByteBuffer, eventID: UInt64?, flush: Bool, now: NIODeadline) -> Bool {
         guard state == .open, let context else { return false }
         if let eventID, eventID <= joinedAtEventID {
             if flush { flushIfNeeded() }
             return false
         }
         bytesWritten += frame.readableBytes
+        if flush, let payload = heartbeat.pingAhead(now: now) {
+            queuePing(payload, context: context, now: now)
+        }
         if flush {
             needsFlush = false
             context.writeAndFlush(wrapOutboundOut(frame), promise: nil)  // One pass down the pipeline.
@@ -178,10 +181,9 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard state == .open, now >= heartbeatDue, let context else { return }
         switch heartbeat.next(now: now) {
         case .sendPing(let payload):
-            var bytes: [UInt8] = []
-            withUnsafeBytes(of: payload.bigEndian) { bytes.append(contentsOf: $0) }
-            send(ServerFrame.make(.ping, payload: bytes, allocator: context.channel.allocator), context: context)
-            if case .wait(let deadline) = heartbeat.next(now: now) { heartbeatDue = deadline }
+            queuePing(payload, context: context, now: now)
+            context.flush()
+            watchQueue(context: context)
         case .wait(let deadline):
             heartbeatDue = deadline
         case .reap:
@@ -189,6 +191,16 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
             cause = .reaped
             context.close(promise: nil)
         }
+    }
+
+    /// Queues a ping the heartbeat recorded as sent and moves ``heartbeatDue`` to its pong deadline.
+    private func queuePing(_ payload: UInt64, context: ChannelHandlerContext, now: NIODeadline) {
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: payload.bigEndian) { bytes.append(contentsOf: $0) }
+        let ping = ServerFrame.make(.ping, payload: bytes, allocator: context.channel.allocator)
+        bytesWritten += ping.readableBytes
+        context.write(wrapOutboundOut(ping), promise: nil)
+        if case .wait(let deadline) = heartbeat.next(now: now) { heartbeatDue = deadline }
     }
 
     // MARK: Inbound

@@ -44,4 +44,15 @@ import Testing
         heartbeat.heard(at: start + .seconds(21))
         #expect(heartbeat.next(now: start + .seconds(30)) == .wait(until: start + .seconds(40)))
     }
+
+    @Test func aPingDueWithinAnEighthOfTheIntervalCanGoAheadOnceAndRestartsTheInterval() {
+        var heartbeat = policy(jitter: .seconds(5))
+        #expect(heartbeat.pingAhead(now: start + .seconds(2)) == nil)  // 3 s early; the window is 2.5 s
+        let early = start + .seconds(3)
+        #expect(heartbeat.pingAhead(now: early) == early.uptimeNanoseconds)
+        #expect(heartbeat.pingAhead(now: early + .milliseconds(1)) == nil)  // one is outstanding
+        #expect(heartbeat.next(now: start + .seconds(5)) == .wait(until: early + .seconds(10)))
+        #expect(heartbeat.pongReceived(payload: early.uptimeNanoseconds, at: early + .milliseconds(2)) == .milliseconds(2))
+        #expect(heartbeat.next(now: start + .seconds(5)) == .wait(until: early + .seconds(20)))
+    }
 }
