@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import NIOPosix
 import StreamHubCluster
 import StreamHubCore
 
@@ -34,14 +35,12 @@ struct Routes {
         router.get("/readyz") { _, _ in readiness() }
     }
 
-    /// `/metrics`, in Prometheus text format.
+    /// `/metrics`, in Prometheus text format, rendered on NIO's blocking-work pool: it reads `/proc`
+    /// (milliseconds with many connections open) and must not hold up an event loop's broadcasts.
     func addMetrics(to router: Router<BasicRequestContext>) {
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok,
-                headers: [.contentType: HubMetrics.contentType],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(hub: hub)))
-            )
+        router.get("/metrics") { [metrics, hub] _, _ in
+            let text = try await NIOThreadPool.singleton.runIfActive { metrics.render(hub: hub) }
+            return Response(status: .ok, headers: [.contentType: HubMetrics.contentType], body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import StreamHubCluster
@@ -12,6 +13,10 @@ import UnixSignals
 @main
 enum Main {
     static func main() async {
+        // Before anything is scheduled: Swift tasks (the HTTP handlers) run on the hub's event loops,
+        // one per core, instead of hopping to and from Swift's own thread pool.
+        NIOSingletons.groupLoopCountSuggestion = SchedulerCores.count
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let arguments = EnvironmentArguments.merge(
             Array(CommandLine.arguments.dropFirst()),
             environment: ProcessInfo.processInfo.environment,
@@ -112,8 +117,7 @@ enum Main {
                 "event_loops": "\(SchedulerCores.count)", "log_level": "\(level)", "log_format": "\(command.logFormat)",
             ]
         )
-        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: SchedulerCores.count)
-        let server = StreamHubServer(configuration: configuration, logger: logger, eventLoopGroup: eventLoops)
+        let server = StreamHubServer(configuration: configuration, logger: logger, eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         var groupConfiguration = ServiceGroupConfiguration(
             services: server.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
