@@ -6,6 +6,8 @@ import Testing
             TestHub.configuration {
                 $0.hub.pingInterval = .milliseconds(200)
                 $0.hub.pongTimeout = .milliseconds(300)
+                // Several count ticks fit between the second join and the reap, so the count goes 2, then 1.
+                $0.hub.viewerCountInterval = .milliseconds(100)
             }
         ) { hub in
             let silent = try await hub.join("s", .init(answerPings: false))
