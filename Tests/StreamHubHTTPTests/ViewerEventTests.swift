@@ -1,4 +1,6 @@
 import Foundation
+import NIOPosix
+import StreamHubCore
 import StreamHubTestSupport
 import Testing
 
@@ -15,6 +17,25 @@ import Testing
             #expect(state.data["quality"] is NSNull)
             #expect(isRFC3339Milliseconds(state.data["timestamp"]))
             #expect(viewer.messages.first?.event == "stream_state")
+        }
+    }
+
+    /// In the `streamhub` binary, HTTP handlers run on the event loops, and a publish there writes
+    /// that loop's viewers before it returns (see `Hub.drainOnCurrentLoop`).
+    @Test func eventsPublishedOnTheViewersEventLoopsArriveInOrder() async throws {
+        try await TestHub.run { hub in
+            let viewer = try await hub.join("s")
+            _ = try await viewer.waitFor("stream_state")
+            let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+            for seq in 1...20 {
+                let request = try PublishRequest(body: Array(#"{"event":"quality_changed","data":{"seq":\#(seq)}}"#.utf8)[...])
+                let receipt = try await loops[seq % loops.count].submit { hub.hub.publish(request, to: StreamID("s")!) }.get()
+                #expect(receipt.eventID == UInt64(seq))
+            }
+            let received = try await viewer.waitFor("quality_changed", count: 20)
+            #expect(received.id == 20)
+            let seqs = viewer.messages.filter { $0.event == "quality_changed" }.map { ($0.data["seq"] as? Int) ?? 0 }
+            #expect(seqs == Array(1...20))
         }
     }
 
