@@ -130,7 +130,6 @@ public final class Hub: Sendable {
             )
             return publication
         }
-        drainOnCurrentLoop()
         return PublishReceipt(streamID: streamID, eventID: publication.eventID, timestamp: wallClock, viewersLocal: publication.viewers)
     }
 
@@ -146,13 +145,6 @@ public final class Hub: Sendable {
                 )
             }
         }
-        drainOnCurrentLoop()
-    }
-
-    /// On one of the hub's loops, writes that loop's deliveries now instead of after the work that
-    /// is running (a publish's handler would write its response first); elsewhere, nothing.
-    private func drainOnCurrentLoop() {
-        fanouts.first { $0.eventLoop.inEventLoop }?.drain()
     }
 
     private func broadcast(_ frame: ByteBuffer, to streamID: StreamID, eventID: UInt64?, event: String, receivedAt: NIODeadline) {

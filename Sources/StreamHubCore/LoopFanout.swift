@@ -94,11 +94,7 @@ final class LoopFanout: Sendable {
         local.value.byStream.values.flatMap { $0 }
     }
 
-    /// Writes the queued deliveries, up to ``writesPerTurn`` before it yields; on ``eventLoop``.
-    ///
-    /// Scheduled by ``enqueue(_:)``; may also be called directly on the loop, and a scheduled drain
-    /// then finds less or nothing left to do.
-    func drain() {
+    private func drain() {
         let local = self.local.value
         var budget = Self.writesPerTurn
         while budget > 0 {

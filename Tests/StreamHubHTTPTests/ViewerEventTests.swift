@@ -20,8 +20,7 @@ import Testing
         }
     }
 
-    /// In the `streamhub` binary, HTTP handlers run on the event loops, and a publish there writes
-    /// that loop's viewers before it returns (see `Hub.drainOnCurrentLoop`).
+    /// In the `streamhub` binary, HTTP handlers run on the event loops themselves.
     @Test func eventsPublishedOnTheViewersEventLoopsArriveInOrder() async throws {
         try await TestHub.run { hub in
             let viewer = try await hub.join("s")
