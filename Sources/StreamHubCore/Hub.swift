@@ -226,10 +226,7 @@ public final class Hub: Sendable {
     /// Starts the heartbeat sweep of every loop, a timer on the loop itself (no thread hop per
     /// tick); cancel the returned tasks to stop them.
     func startHeartbeatSweeps() -> [RepeatedTask] {
-        let tick = TimeAmount(Self.heartbeatSweepInterval(configuration))
-        return fanouts.map { fanout in
-            fanout.eventLoop.scheduleRepeatedTask(initialDelay: tick, delay: tick) { _ in fanout.sweepHeartbeats() }
-        }
+        fanouts.map { $0.startHeartbeatSweep() }
     }
 
     // MARK: Readiness and draining

@@ -14,6 +14,8 @@ final class LoopFanout: Sendable {
     static let maxBatch = 16
 
     let eventLoop: any EventLoop
+    /// How often the loop sweeps its viewers' heartbeats: the width of a ``HeartbeatWheel`` slot.
+    private let heartbeatTick: TimeAmount
     private let queue = Mutex(PendingDeliveries())
     private let local: NIOLoopBoundBox<LocalViewers>
 
@@ -45,11 +47,12 @@ final class LoopFanout: Sendable {
 
     /// - Parameters:
     ///   - eventLoop: The loop whose viewers this fanout writes to.
-    ///   - heartbeatTick: How often ``sweepHeartbeats()`` is called.
+    ///   - heartbeatTick: How often the loop sweeps its viewers' heartbeats.
     ///   - heartbeatHorizon: The longest a viewer's next heartbeat can be away (ping interval or pong timeout).
     init(eventLoop: any EventLoop, heartbeatTick: Duration, heartbeatHorizon: Duration) {
         self.eventLoop = eventLoop
-        let wheel = HeartbeatWheel(tick: TimeAmount(heartbeatTick), horizon: TimeAmount(heartbeatHorizon), now: .now())
+        self.heartbeatTick = TimeAmount(heartbeatTick)
+        let wheel = HeartbeatWheel(tick: self.heartbeatTick, horizon: TimeAmount(heartbeatHorizon), now: .now())
         self.local = .makeBoxSendingValue(LocalViewers(heartbeats: wheel), eventLoop: eventLoop)
     }
 
@@ -84,9 +87,12 @@ final class LoopFanout: Sendable {
         if !viewers.isEmpty { local.byStream[viewer.streamID] = viewers }
     }
 
-    /// Gives the viewers whose heartbeat is due their turn; on ``eventLoop``.
-    func sweepHeartbeats() {
-        local.value.heartbeats.advance(to: .now())
+    /// Starts the heartbeat sweep, a timer on ``eventLoop`` itself that gives the viewers whose
+    /// heartbeat is due their turn every tick; cancel the task to stop it.
+    func startHeartbeatSweep() -> RepeatedTask {
+        eventLoop.scheduleRepeatedTask(initialDelay: heartbeatTick, delay: heartbeatTick) { _ in
+            self.local.value.heartbeats.advance(to: .now())
+        }
     }
 
     /// Every viewer on this loop; on ``eventLoop``.

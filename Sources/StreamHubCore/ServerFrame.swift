@@ -30,6 +30,15 @@ enum ServerFrame {
         return buffer
     }
 
+    /// A ping whose payload is `payload` in network byte order.
+    static func ping(_ payload: UInt64, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 10)
+        buffer.writeInteger(0x80 | Opcode.ping.rawValue)
+        buffer.writeInteger(UInt8(MemoryLayout<UInt64>.size))
+        buffer.writeInteger(payload)
+        return buffer
+    }
+
     static func close(_ reason: CloseReason, allocator: ByteBufferAllocator) -> ByteBuffer {
         var payload: [UInt8] = [UInt8(reason.code >> 8), UInt8(reason.code & 0xFF)]
         payload.append(contentsOf: reason.text.utf8)

@@ -107,10 +107,8 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
             return false
         }
         bytesWritten += frame.readableBytes
-        if flush, let payload = heartbeat.pingAhead(now: now) {
-            queuePing(payload, context: context, now: now)
-        }
         if flush {
+            if let payload = heartbeat.pingAhead(now: now) { queuePing(payload, context: context, now: now) }
             needsFlush = false
             context.writeAndFlush(wrapOutboundOut(frame), promise: nil)  // One pass down the pipeline.
             watchQueue(context: context)
@@ -195,9 +193,7 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Queues a ping the heartbeat recorded as sent and moves ``heartbeatDue`` to its pong deadline.
     private func queuePing(_ payload: UInt64, context: ChannelHandlerContext, now: NIODeadline) {
-        var bytes: [UInt8] = []
-        withUnsafeBytes(of: payload.bigEndian) { bytes.append(contentsOf: $0) }
-        let ping = ServerFrame.make(.ping, payload: bytes, allocator: context.channel.allocator)
+        let ping = ServerFrame.ping(payload, allocator: context.channel.allocator)
         bytesWritten += ping.readableBytes
         context.write(wrapOutboundOut(ping), promise: nil)
         if case .wait(let deadline) = heartbeat.next(now: now) { heartbeatDue = deadline }
