@@ -102,8 +102,9 @@ struct RedisConnectionTests {
     @Test func aCommandWithoutReplyTimesOutAndClosesTheConnection() async throws {
         let server = try await RedisServer()
         defer { server.stop() }
-        let connection = try await RedisConnection.connect(to: server.url, timeout: .milliseconds(200))
-        await #expect(throws: RedisError.timeout) { try await connection.send(RedisCommand("DEBUG", ["SLEEP", "1"])) }
+        // One timeout covers the connect too: 1 s leaves room for a loaded machine, the sleep outlasts it.
+        let connection = try await RedisConnection.connect(to: server.url, timeout: .seconds(1))
+        await #expect(throws: RedisError.timeout) { try await connection.send(RedisCommand("DEBUG", ["SLEEP", "3"])) }
         try await Task.sleep(for: .milliseconds(100))
         #expect(!connection.isOpen)
     }
