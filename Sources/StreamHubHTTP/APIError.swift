@@ -37,6 +37,7 @@ struct APIError: Error, HTTPResponseError {
         .badRequest,
         "invalid WebSocket handshake: send Sec-WebSocket-Key and Sec-WebSocket-Version: 13"
     )
+    static let unauthorized = APIError(.unauthorized, "missing or wrong publish token: send Authorization: Bearer <token>")
     static let noWebSocketHere = APIError(.notFound, "no WebSocket endpoint here; viewers connect to GET /api/v1/streams/{stream_id}/ws")
 
     var body: ByteBuffer { ByteBuffer(bytes: JSONWriter.error(message)) }

@@ -14,13 +14,19 @@ struct Routes {
 
     static let streamsPath = "/api/v1/streams/"
 
-    /// The stream id of a viewer URL, `/api/v1/streams/{stream_id}/ws` (query ignored), unvalidated.
-    static func viewerStreamID(path uri: String) -> Substring? {
+    /// The stream id in `/api/v1/streams/{stream_id}<suffix>` (query ignored), unvalidated; `nil` for any other path.
+    static func streamID(in uri: String, endingWith suffix: String) -> Substring? {
         let path = uri.prefix { $0 != "?" }
-        guard path.hasPrefix(streamsPath), path.hasSuffix("/ws") else { return nil }
-        let id = path.dropFirst(streamsPath.count).dropLast(3)
-        return id.contains("/") ? nil : id
+        guard path.hasPrefix(streamsPath), path.hasSuffix(suffix) else { return nil }
+        let id = path.dropFirst(streamsPath.count).dropLast(suffix.count)
+        return id.isEmpty || id.contains("/") ? nil : id
     }
+
+    /// The stream id of a viewer URL, `/api/v1/streams/{stream_id}/ws` (query ignored), unvalidated.
+    static func viewerStreamID(path uri: String) -> Substring? { streamID(in: uri, endingWith: "/ws") }
+
+    /// The publish route's checks and answer, also used by ``DirectPublishHandler``.
+    var publishing: PublishEndpoint { PublishEndpoint(hub: hub, cluster: cluster, tokens: tokens) }
 
     /// A router whose errors, its own included, are JSON `{"error": "..."}` answers.
     static func makeRouter() -> Router<BasicRequestContext> {
@@ -101,45 +107,17 @@ struct Routes {
     }
 
     private func publish(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        try authorize(request)
-        let streamID = try streamID(context)
-        let limit = PublishRequest.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw APIError(PublishError.payloadTooLarge(bytes: length, limit: limit))
-        }
+        let length = request.headers[.contentLength].flatMap { Int($0) }
+        let streamID = try publishing.check(
+            authorization: request.headers[.authorization], streamID: context.parameters.get("stream_id"), contentLength: length)
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: limit)
+            body = try await request.body.collect(upTo: PublishRequest.maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, "event body is over the limit of \(limit) bytes")
+            throw APIError(.contentTooLarge, "event body is over the limit of \(PublishRequest.maxBodyBytes) bytes")
         }
-        let parsed: PublishRequest
-        do {
-            parsed = try PublishRequest(body: Array(body.readableBytesView)[...])
-        } catch {
-            throw APIError(error)
-        }
-        let receipt: PublishReceipt
-        var reach: ClusterReach?
-        if let cluster {
-            (receipt, reach) = await cluster.publish(parsed, to: streamID)
-        } else {
-            receipt = hub.publish(parsed, to: streamID)
-        }
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("stream_id")
-        writer.string(receipt.streamID.rawValue)
-        writer.key("id")
-        writer.integer(receipt.eventID)
-        writer.key("timestamp")
-        writer.timestamp(receipt.timestamp)
-        writer.key("viewers_local")
-        writer.integer(receipt.viewersLocal)
-        writer.key("cluster")
-        writer.string(reach?.rawValue ?? "disabled")
-        writer.endObject()
-        return JSONResponse.make(.accepted, writer.bytes)
+        let answer = await publishing.publish(try PublishEndpoint.parse(body), to: streamID)
+        return JSONResponse.make(.accepted, answer)
     }
 
     /// Answers a request for a viewer URL that did not ask for a WebSocket upgrade.
@@ -155,9 +133,7 @@ struct Routes {
     }
 
     private func authorize(_ request: Request) throws {
-        guard tokens.accepts(authorization: request.headers[.authorization]) else {
-            throw APIError(.unauthorized, "missing or wrong publish token: send Authorization: Bearer <token>")
-        }
+        guard tokens.accepts(authorization: request.headers[.authorization]) else { throw APIError.unauthorized }
     }
 
     private func streamID(_ context: BasicRequestContext) throws -> StreamID {

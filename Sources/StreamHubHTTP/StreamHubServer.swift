@@ -125,7 +125,9 @@ public struct StreamHubServer: Sendable {
         if configuration.metricsPort == nil { routes.addMetrics(to: router) }
         let application = Application(
             router: router,
-            server: HTTPServerBuilder { responder in ViewerUpgradeChannel(hub: hub, cluster: cluster, responder: responder) },
+            server: HTTPServerBuilder { responder in
+                ViewerUpgradeChannel(hub: hub, cluster: cluster, directPublishing: cluster == nil ? routes.publishing : nil, responder: responder)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), backlog: 4096),
             onServerRunning: { channel in await onListening(.main, channel.localAddress?.port ?? configuration.port) },
             eventLoopGroupProvider: .shared(eventLoopGroup),

@@ -13,7 +13,8 @@ import StreamHubCore
 ///
 /// Upgraded viewers need no task and no async writer: after the 101 response the channel holds only
 /// the hub's viewer handler, which reads its frames itself. A refused handshake is answered here
-/// with its status and JSON error (NIO has consumed its request head).
+/// with its status and JSON error (NIO has consumed its request head). A single node answers its
+/// publishes in a ``DirectPublishHandler`` ahead of Hummingbird.
 struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     enum Negotiated: Sendable {
         case viewer
@@ -30,6 +31,8 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     let hub: Hub
     /// In cluster mode, reads a stream's state from Redis before the first `stream_state` this node sends for it.
     let cluster: ClusterNode?
+    /// Answers publishes below the router; `nil` in cluster mode, whose publishes are async.
+    let directPublishing: PublishEndpoint?
     let responder: HTTPChannelHandler.Responder
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -55,6 +58,9 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradeConfiguration: .init(upgraders: [upgrader]) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        if let directPublishing {
+                            try channel.pipeline.syncOperations.addHandler(DirectPublishHandler(endpoint: directPublishing))
+                        }
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
