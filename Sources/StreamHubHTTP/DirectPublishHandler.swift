@@ -62,7 +62,7 @@ final class DirectPublishHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { answersOwed -= 1 }
+        if case .end = unwrapOutboundIn(data) { answersOwed = max(0, answersOwed - 1) }  // A parse error is answered unasked.
         context.write(data, promise: promise)
     }
 
