@@ -37,7 +37,7 @@ public final class Hub: Sendable {
         var fanouts: [LoopFanout] = []
         let horizon = max(configuration.pingInterval, configuration.pongTimeout)
         for loop in eventLoopGroup.makeIterator() {
-            fanouts.append(LoopFanout(eventLoop: loop, heartbeatTick: Self.heartbeatSweepInterval(configuration), heartbeatHorizon: horizon))
+            fanouts.append(LoopFanout(eventLoop: loop, heartbeatTick: Self.heartbeatSweepInterval, heartbeatHorizon: horizon))
         }
         self.fanouts = fanouts
     }
@@ -216,13 +216,10 @@ public final class Hub: Sendable {
 
     // MARK: Heartbeat
 
-    /// How often each loop sweeps its viewers' heartbeats: a quarter of the shorter of the ping
-    /// interval and the pong timeout, between 10 ms and 25 ms, so pings and reaping are that late at
-    /// most and each sweep's burst of pings is small enough not to delay a publish.
-    private static func heartbeatSweepInterval(_ configuration: HubConfiguration) -> Duration {
-        let shorter = min(configuration.pingInterval, configuration.pongTimeout) / 4
-        return max(.milliseconds(10), min(.milliseconds(25), shorter))
-    }
+    /// How often each loop sweeps its viewers' heartbeats, so pings and reaping are that late at most.
+    /// Short, so each sweep's burst of pings is short too: with 10,000 viewers pinged every 20 s, 5
+    /// pings (25 ms sweeps, 12 pings, put many-streams p99 11% higher in side-by-side runs).
+    static let heartbeatSweepInterval = Duration.milliseconds(10)
 
     /// Starts the heartbeat sweep of every loop, a timer on the loop itself (no thread hop per
     /// tick); cancel the returned tasks to stop them.
