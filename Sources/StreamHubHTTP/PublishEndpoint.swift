@@ -16,10 +16,8 @@ struct PublishEndpoint: Sendable {
 
     /// Checks what the request head says, in the order a publisher fixes them: token, stream id, declared length.
     func check(authorization: String?, streamID rawID: (some StringProtocol)?, contentLength: Int?) throws(APIError) -> StreamID {
-        guard tokens.accepts(authorization: authorization) else { throw APIError.unauthorized }
-        guard let streamID = rawID.flatMap({ StreamID($0) }) else {
-            throw APIError(.badRequest, StreamID.validationMessage)
-        }
+        try Routes.authorize(authorization, tokens: tokens)
+        let streamID = try Routes.validStreamID(rawID)
         if let contentLength, contentLength > PublishRequest.maxBodyBytes {
             throw APIError(PublishError.payloadTooLarge(bytes: contentLength, limit: PublishRequest.maxBodyBytes))
         }

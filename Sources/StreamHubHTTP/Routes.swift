@@ -133,13 +133,21 @@ struct Routes {
     }
 
     private func authorize(_ request: Request) throws {
-        guard tokens.accepts(authorization: request.headers[.authorization]) else { throw APIError.unauthorized }
+        try Self.authorize(request.headers[.authorization], tokens: tokens)
     }
 
     private func streamID(_ context: BasicRequestContext) throws -> StreamID {
-        guard let id = context.parameters.get("stream_id").flatMap(StreamID.init) else {
-            throw APIError(.badRequest, StreamID.validationMessage)
-        }
+        try Self.validStreamID(context.parameters.get("stream_id"))
+    }
+
+    /// `401` unless `authorization` is `Bearer <one of the publish tokens>`.
+    static func authorize(_ authorization: String?, tokens: PublishTokens) throws(APIError) {
+        guard tokens.accepts(authorization: authorization) else { throw APIError.unauthorized }
+    }
+
+    /// The stream id `raw` names, or `400` saying what a stream id may hold.
+    static func validStreamID(_ raw: (some StringProtocol)?) throws(APIError) -> StreamID {
+        guard let id = raw.flatMap({ StreamID($0) }) else { throw APIError(.badRequest, StreamID.validationMessage) }
         return id
     }
 }
