@@ -128,7 +128,12 @@ let package = Package(
         ),
         .testTarget(
             name: "StreamHubCoreTests",
-            dependencies: ["StreamHubCore"]
+            dependencies: [
+                "StreamHubCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "StreamHubClusterTests",

@@ -6,11 +6,11 @@ import Synchronization
 /// Any thread may ``enqueue(_:)``; everything else runs on ``eventLoop``. A broadcast costs one task
 /// per loop, not one per viewer, and a loop writes at most ``writesPerTurn`` frames before it yields,
 /// so publishes and pings handled on the same loop are not stuck behind a large fan-out. When several
-/// deliveries for one stream are waiting, each viewer gets them in one flush (one system call).
+/// deliveries for one stream are waiting, each viewer gets them in one system call.
 final class LoopFanout: Sendable {
     /// Frames written per loop turn before yielding to other work on the loop.
     static let writesPerTurn = 2048
-    /// Deliveries for one stream written to each viewer before its flush.
+    /// Deliveries for one stream written to each viewer in one system call.
     static let maxBatch = 16
 
     let eventLoop: any EventLoop
@@ -111,16 +111,14 @@ final class LoopFanout: Sendable {
             }
             guard var batch = local.current else { continue }
             local.current = nil  // keep `batch` uniquely referenced while counting
-            let last = batch.deliveries.count - 1
-            let end = min(batch.viewers.count, batch.next + max(1, budget / (last + 1)))
+            let size = batch.deliveries.count
+            let end = min(batch.viewers.count, batch.next + max(1, budget / size))
             let now = NIODeadline.now()
             for viewer in batch.viewers[batch.next..<end] {
-                for (index, delivery) in batch.deliveries.enumerated()
-                where viewer.write(delivery.frame, eventID: delivery.eventID, flush: index == last, now: now) {
-                    batch.written[index] += 1
-                }
+                let written = viewer.write(batch.deliveries, now: now)
+                for index in 0..<size where written.contains(index) { batch.written[index] += 1 }
             }
-            budget -= max(1, (end - batch.next) * (last + 1))
+            budget -= max(1, (end - batch.next) * size)
             batch.next = end
             if end == batch.viewers.count {
                 for (delivery, written) in zip(batch.deliveries, batch.written) { delivery.loopFinished(deliveries: written) }

@@ -26,6 +26,29 @@ import Testing
         }
     }
 
+    @Test func viewerThatFallsBehindAndCatchesUpGetsEveryEventInOrder() async throws {
+        try await TestHub.run(TestHub.configuration { $0.hub.maxQueuedBytes = 64 << 20 }) { hub in
+            let viewer = try await hub.join("s", .init(receiveBufferBytes: 4096))
+            _ = try await viewer.waitFor("stream_state")
+            try await viewer.stopReading()
+            // More than the socket buffers hold (up to 4 MiB here): the hub queues the rest, then writes
+            // straight to the socket again once its queue is empty.
+            let padding = String(repeating: "x", count: 60 * 1024)
+            for index in 1...100 {
+                try await hub.publish("s", "quality_changed", data: #"{"n":\#(index),"pad":"\#(padding)"}"#)
+            }
+            try await viewer.resumeReading()
+            for index in 101...120 {
+                try await hub.publish("s", "quality_changed", data: #"{"n":\#(index)}"#)
+            }
+            let received = try await viewer.waitForMessages(timeout: .seconds(20), "every event") {
+                $0.filter { $0.event == "quality_changed" }.count == 120
+            }
+            #expect(received.filter { $0.event == "quality_changed" }.map(\.id) == Array(1...120))
+            #expect(viewer.isConnected)
+        }
+    }
+
     @Test func viewerWhoseQueueStallsIsClosedAfterTheWriteTimeout() async throws {
         try await TestHub.run(
             TestHub.configuration {

@@ -143,6 +143,11 @@ final class TestViewer: Sendable {
         try await channel.setOption(.autoRead, value: false).get()
     }
 
+    func resumeReading() async throws {
+        try await channel.setOption(.autoRead, value: true).get()
+        channel.read()
+    }
+
     func close() async {
         try? await channel.close()
     }
