@@ -20,6 +20,7 @@ let package = Package(
                 .product(name: "StreamHubCore", package: "streamhub"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/Delivery",

@@ -7,8 +7,9 @@ import StreamHubCore
 /// One event published to a stream with 10,000 viewers, through the real hub: the directory update,
 /// the encoding, the hand-off to the event loop and every viewer's write. The viewers are real
 /// `ViewerHandler`s on `EmbeddedChannel`s, so the channel below them costs nothing; what is left
-/// is the hub's own work. Allocations must not grow with the viewers: the threshold is a few dozen
-/// per broadcast, where one allocation per viewer would be 10,000.
+/// is the hub's own work. The same with 5,000 viewers over loopback TCP takes the production path,
+/// where each frame goes straight to the viewer's socket. Allocations must not grow with the
+/// viewers: the threshold is a few dozen per broadcast, where one allocation per viewer would be thousands.
 let benchmarks: @Sendable () -> Void = {
     let deliver: (Benchmark) -> Void = { benchmark in
         // Built on the thread that runs the iterations: an embedded event loop belongs to one thread.
@@ -35,6 +36,29 @@ let benchmarks: @Sendable () -> Void = {
         "time-deliver-to-10000-viewers",
         configuration: .init(metrics: [.wallClock, .cpuTotal], warmupIterations: 5, maxDuration: .seconds(5), maxIterations: 200),
         closure: deliver
+    )
+
+    // The same over loopback TCP, where each frame goes straight to the viewer's socket.
+    let deliverOverTCP: (Benchmark) -> Void = { benchmark in
+        let fixture = SocketDeliveryFixture.shared
+        fixture.drain()
+        benchmark.startMeasurement()
+        fixture.broadcast()
+        benchmark.stopMeasurement()
+        precondition(fixture.drain() == SocketDeliveryFixture.viewers, "every viewer gets the event")
+    }
+    Benchmark(
+        "allocations-deliver-to-5000-tcp-viewers",
+        configuration: .init(
+            metrics: [.mallocCountTotal], warmupIterations: 5, maxDuration: .seconds(5), maxIterations: 100,
+            thresholds: [.mallocCountTotal: .init(absolute: [.p90: 32])]
+        ),
+        closure: deliverOverTCP
+    )
+    Benchmark(
+        "time-deliver-to-5000-tcp-viewers",
+        configuration: .init(metrics: [.wallClock, .cpuTotal], warmupIterations: 5, maxDuration: .seconds(5), maxIterations: 200),
+        closure: deliverOverTCP
     )
 }
 

@@ -1,0 +1,94 @@
+import Dispatch
+import Logging
+import NIOCore
+import NIOPosix
+import StreamHubCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A hub on one SwiftNIO event loop with `viewers` viewers of one stream over loopback TCP, so a
+/// broadcast takes the path it takes in production: each frame straight to the viewer's socket.
+///
+/// The viewers' ends are plain sockets that the fixture reads between iterations, so they neither
+/// allocate nor fill up.
+final class SocketDeliveryFixture: @unchecked Sendable {
+    /// Two descriptors each; this machine allows 20,000 open files per process.
+    static let viewers = 5_000
+    static let shared = try! SocketDeliveryFixture(viewers: viewers)
+
+    let hub: Hub
+    let stream = StreamID("benchmark")!
+    let request = try! PublishRequest(body: Array(#"{"event":"quality_changed","data":{"quality":"1080p","bitrate_kbps":6000}}"#.utf8)[...])
+    private let completions = BroadcastCompletions()
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private var listener: (any Channel)?
+    private var viewerSockets: [CInt] = []
+    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+
+    init(viewers: Int) throws {
+        var configuration = HubConfiguration(maxConnections: viewers + 1)
+        configuration.pingInterval = .seconds(3600)
+        let hub = Hub(configuration: configuration, eventLoopGroup: group, logger: Logger(label: "benchmark"), observer: completions)
+        self.hub = hub
+        let stream = self.stream
+        let listener = try ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard case .success = hub.admit(streamID: stream.rawValue, origin: nil, channel: channel) else {
+                        throw ChannelError.inappropriateOperationForState
+                    }
+                    try hub.attachViewer(of: stream, to: channel)
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).wait()
+        self.listener = listener
+        guard let port = listener.localAddress?.port else { throw ChannelError.inappropriateOperationForState }
+        for _ in 0..<viewers { viewerSockets.append(try Self.connect(port: port)) }
+        // Every viewer's `stream_state` has arrived once each socket has given something to read.
+        while drain() < viewers {}
+    }
+
+    /// Publishes the event and returns once every viewer's write was handed to its socket.
+    func broadcast() {
+        _ = hub.publish(request, to: stream)
+        completions.wait()
+    }
+
+    /// Reads what the viewers were sent; returns how many got something.
+    @discardableResult
+    func drain() -> Int {
+        var received = 0
+        for socket in viewerSockets {
+            var got = false
+            while recv(socket, readBuffer.baseAddress, readBuffer.count, CInt(MSG_DONTWAIT)) > 0 { got = true }
+            if got { received += 1 }
+        }
+        return received
+    }
+
+    private static func connect(port: Int) throws -> CInt {
+        let socket = Glibc.socket(AF_INET, CInt(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard socket >= 0, connected == 0 else { throw IOError(errnoCode: errno, reason: "connect") }
+        return socket
+    }
+}
+
+/// Lets the benchmark thread wait for the hub's event loop to finish a broadcast.
+private final class BroadcastCompletions: HubObserver {
+    private let finished = DispatchSemaphore(value: 0)
+
+    func broadcastCompleted(event: String, deliveries: Int, latency: Duration) {
+        if event != "viewer_count_changed" { finished.signal() }
+    }
+
+    func wait() { finished.wait() }
+}
