@@ -71,8 +71,9 @@ public final class Hub: Sendable {
     /// Adds the viewer's handler, which reads frames itself (over 4 KiB are refused) and sends
     /// `stream_state` at once. There is no frame encoder: the hub writes ready-made frames. The receive
     /// buffer shrinks to 256 bytes and the write-buffer high water mark becomes
-    /// ``HubConfiguration/maxQueuedBytes``. The viewer writes events below the pipeline, so the
-    /// channel must hold no outbound handler (such as TLS) by then.
+    /// ``HubConfiguration/maxQueuedBytes``. The viewer writes below the pipeline, straight to the
+    /// socket where it can (``ViewerSocket``), so the channel must hold no outbound handler (such as
+    /// TLS) by then.
     public func attachViewer(of streamID: StreamID, to channel: any Channel) throws {
         let options = channel.syncOptions
         try options?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 256))
