@@ -18,9 +18,7 @@ final class SocketDeliveryFixture: @unchecked Sendable {
     static let viewers = 5_000
     static let shared = try! SocketDeliveryFixture(viewers: viewers)
 
-    let hub: Hub
-    let stream = StreamID("benchmark")!
-    let request = try! PublishRequest(body: Array(#"{"event":"quality_changed","data":{"quality":"1080p","bitrate_kbps":6000}}"#.utf8)[...])
+    private let hub: Hub
     private let completions = BroadcastCompletions()
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private var listener: (any Channel)?
@@ -28,11 +26,10 @@ final class SocketDeliveryFixture: @unchecked Sendable {
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
 
     init(viewers: Int) throws {
-        var configuration = HubConfiguration(maxConnections: viewers + 1)
-        configuration.pingInterval = .seconds(3600)
+        let configuration = BenchmarkBroadcast.hubConfiguration(viewers: viewers)
         let hub = Hub(configuration: configuration, eventLoopGroup: group, logger: Logger(label: "benchmark"), observer: completions)
         self.hub = hub
-        let stream = self.stream
+        let stream = BenchmarkBroadcast.stream
         let listener = try ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -47,25 +44,27 @@ final class SocketDeliveryFixture: @unchecked Sendable {
         guard let port = listener.localAddress?.port else { throw ChannelError.inappropriateOperationForState }
         for _ in 0..<viewers { viewerSockets.append(try Self.connect(port: port)) }
         // Every viewer's `stream_state` has arrived once each socket has given something to read.
-        while drain() < viewers {}
+        var waiting = viewerSockets
+        while !waiting.isEmpty { waiting.removeAll(where: readAll) }
     }
 
     /// Publishes the event and returns once every viewer's write was handed to its socket.
     func broadcast() {
-        _ = hub.publish(request, to: stream)
+        _ = hub.publish(BenchmarkBroadcast.request, to: BenchmarkBroadcast.stream)
         completions.wait()
     }
 
     /// Reads what the viewers were sent; returns how many got something.
     @discardableResult
     func drain() -> Int {
-        var received = 0
-        for socket in viewerSockets {
-            var got = false
-            while recv(socket, readBuffer.baseAddress, readBuffer.count, CInt(MSG_DONTWAIT)) > 0 { got = true }
-            if got { received += 1 }
-        }
-        return received
+        viewerSockets.count(where: readAll)
+    }
+
+    /// Reads what `socket` holds; `false` when it held nothing.
+    private func readAll(from socket: CInt) -> Bool {
+        var got = false
+        while recv(socket, readBuffer.baseAddress, readBuffer.count, CInt(MSG_DONTWAIT)) > 0 { got = true }
+        return got
     }
 
     private static func connect(port: Int) throws -> CInt {
