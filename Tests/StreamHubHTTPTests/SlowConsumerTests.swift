@@ -4,16 +4,11 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct SlowConsumerTests {
     @Test func viewerThatStopsReadingIsClosedAndOthersGetEveryEvent() async throws {
         try await TestHub.run(TestHub.configuration { $0.hub.maxQueuedBytes = 256 * 1024 }) { hub in
-            let slow = try await hub.join("s", .init(receiveBufferBytes: 4096))
+            let slow = try await hub.joinAndStopReading()
             let fast = try await hub.join("s")
-            _ = try await slow.waitFor("stream_state")
             _ = try await fast.waitFor("stream_state")
-            try await slow.stopReading()
-            let padding = String(repeating: "x", count: 60 * 1024)
             let events = 150
-            for index in 1...events {
-                try await hub.publish("s", "quality_changed", data: #"{"n":\#(index),"pad":"\#(padding)"}"#)
-            }
+            try await hub.publishLargeEvents(1...events)
             let received = try await fast.waitForMessages(timeout: .seconds(20), "every event") {
                 $0.filter { $0.event == "quality_changed" }.count == events
             }
@@ -28,15 +23,10 @@ import Testing
 
     @Test func viewerThatFallsBehindAndCatchesUpGetsEveryEventInOrder() async throws {
         try await TestHub.run(TestHub.configuration { $0.hub.maxQueuedBytes = 64 << 20 }) { hub in
-            let viewer = try await hub.join("s", .init(receiveBufferBytes: 4096))
-            _ = try await viewer.waitFor("stream_state")
-            try await viewer.stopReading()
+            let viewer = try await hub.joinAndStopReading()
             // More than the socket buffers hold (up to 4 MiB here): the hub queues the rest, then writes
             // straight to the socket again once its queue is empty.
-            let padding = String(repeating: "x", count: 60 * 1024)
-            for index in 1...100 {
-                try await hub.publish("s", "quality_changed", data: #"{"n":\#(index),"pad":"\#(padding)"}"#)
-            }
+            try await hub.publishLargeEvents(1...100)
             try await viewer.resumeReading()
             for index in 101...120 {
                 try await hub.publish("s", "quality_changed", data: #"{"n":\#(index)}"#)
@@ -56,18 +46,32 @@ import Testing
                 $0.hub.maxQueuedBytes = 64 << 20
             }
         ) { hub in
-            let slow = try await hub.join("s", .init(receiveBufferBytes: 4096))
-            _ = try await slow.waitFor("stream_state")
-            try await slow.stopReading()
-            let padding = String(repeating: "x", count: 60 * 1024)
+            _ = try await hub.joinAndStopReading()
             // More than the socket buffers hold, far below the queue limit: only the timeout can close it.
-            for index in 1...100 {
-                try await hub.publish("s", "quality_changed", data: #"{"n":\#(index),"pad":"\#(padding)"}"#)
-                if hub.observer.counts.closed[.slowConsumer] == 1 { break }
-            }
+            try await hub.publishLargeEvents(1...100) { hub.observer.counts.closed[.slowConsumer] == 1 }
             try await eventually(timeout: .seconds(10), "stalled viewer closed") {
                 hub.observer.counts.closed[.slowConsumer] == 1 ? true : nil
             }
+        }
+    }
+}
+
+extension TestHub {
+    /// A viewer of stream `s` with a 4 KiB receive buffer that got its `stream_state` and then stopped reading.
+    fileprivate func joinAndStopReading() async throws -> TestViewer {
+        let viewer = try await join("s", .init(receiveBufferBytes: 4096))
+        _ = try await viewer.waitFor("stream_state")
+        try await viewer.stopReading()
+        return viewer
+    }
+
+    /// Publishes `quality_changed` events numbered `indices` to stream `s`, each padded to about 60 KiB,
+    /// stopping early once `done` holds.
+    fileprivate func publishLargeEvents(_ indices: ClosedRange<Int>, until done: () -> Bool = { false }) async throws {
+        let padding = String(repeating: "x", count: 60 * 1024)
+        for index in indices {
+            try await publish("s", "quality_changed", data: #"{"n":\#(index),"pad":"\#(padding)"}"#)
+            if done() { return }
         }
     }
 }

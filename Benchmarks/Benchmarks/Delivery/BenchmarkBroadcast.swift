@@ -12,3 +12,12 @@ enum BenchmarkBroadcast {
         return configuration
     }
 }
+
+/// A hub with viewers of ``BenchmarkBroadcast/stream`` that an iteration broadcasts to.
+protocol BroadcastFixture {
+    static var viewers: Int { get }
+    /// Publishes ``BenchmarkBroadcast/request`` and returns once every viewer's write is done.
+    func broadcast()
+    /// Takes what the viewers were sent; returns how many got something.
+    @discardableResult func drain() -> Int
+}

@@ -15,26 +15,24 @@ let benchmarks: @Sendable () -> Void = {
     )
     let time = Benchmark.Configuration(metrics: [.wallClock, .cpuTotal], warmupIterations: 5, maxDuration: .seconds(5), maxIterations: 200)
 
-    let deliver: (Benchmark) -> Void = { benchmark in
-        // Built on the thread that runs the iterations: an embedded event loop belongs to one thread.
-        let fixture = EmbeddedDeliveryFixture.shared
-        fixture.drainOutbound()
-        benchmark.startMeasurement()
-        fixture.broadcast()
-        benchmark.stopMeasurement()
-        precondition(fixture.drainOutbound() == EmbeddedDeliveryFixture.viewers, "every viewer gets the event")
-    }
+    // The embedded fixture is built on the thread that runs the iterations: an embedded event loop belongs to one thread.
+    let deliver = broadcastIteration { EmbeddedDeliveryFixture.shared }
     Benchmark("allocations-deliver-to-10000-viewers", configuration: allocations, closure: deliver)
     Benchmark("time-deliver-to-10000-viewers", configuration: time, closure: deliver)
 
-    let deliverOverTCP: (Benchmark) -> Void = { benchmark in
-        let fixture = SocketDeliveryFixture.shared
+    let deliverOverTCP = broadcastIteration { SocketDeliveryFixture.shared }
+    Benchmark("allocations-deliver-to-5000-tcp-viewers", configuration: allocations, closure: deliverOverTCP)
+    Benchmark("time-deliver-to-5000-tcp-viewers", configuration: time, closure: deliverOverTCP)
+}
+
+/// One iteration: a measured broadcast between two reads of what the viewers were sent.
+func broadcastIteration<Fixture: BroadcastFixture>(_ fixture: @escaping () -> Fixture) -> (Benchmark) -> Void {
+    { benchmark in
+        let fixture = fixture()
         fixture.drain()
         benchmark.startMeasurement()
         fixture.broadcast()
         benchmark.stopMeasurement()
-        precondition(fixture.drain() == SocketDeliveryFixture.viewers, "every viewer gets the event")
+        precondition(fixture.drain() == Fixture.viewers, "every viewer gets the event")
     }
-    Benchmark("allocations-deliver-to-5000-tcp-viewers", configuration: allocations, closure: deliverOverTCP)
-    Benchmark("time-deliver-to-5000-tcp-viewers", configuration: time, closure: deliverOverTCP)
 }

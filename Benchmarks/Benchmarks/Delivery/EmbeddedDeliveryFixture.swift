@@ -4,7 +4,7 @@ import NIOEmbedded
 import StreamHubCore
 
 /// A hub on an embedded event loop with `viewers` viewers of one stream.
-final class EmbeddedDeliveryFixture: @unchecked Sendable {
+final class EmbeddedDeliveryFixture: BroadcastFixture, @unchecked Sendable {
     static let viewers = 10_000
     static let shared = try! EmbeddedDeliveryFixture(viewers: viewers)
 
@@ -25,18 +25,15 @@ final class EmbeddedDeliveryFixture: @unchecked Sendable {
             channels.append(channel)
         }
         loop.run()
-        drainOutbound()
+        _ = drain()
     }
 
-    /// Publishes the event and runs the loop until every viewer's write is done.
     func broadcast() {
         _ = hub.publish(BenchmarkBroadcast.request, to: BenchmarkBroadcast.stream)
         loop.run()
     }
 
-    /// Takes what the viewers were sent; returns how many got a frame.
-    @discardableResult
-    func drainOutbound() -> Int {
+    func drain() -> Int {
         var received = 0
         for channel in channels {
             var got = false

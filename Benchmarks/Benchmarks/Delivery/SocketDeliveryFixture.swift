@@ -13,7 +13,7 @@ import Glibc
 ///
 /// The viewers' ends are plain sockets that the fixture reads between iterations, so they neither
 /// allocate nor fill up.
-final class SocketDeliveryFixture: @unchecked Sendable {
+final class SocketDeliveryFixture: BroadcastFixture, @unchecked Sendable {
     /// Two descriptors each; this machine allows 20,000 open files per process.
     static let viewers = 5_000
     static let shared = try! SocketDeliveryFixture(viewers: viewers)
@@ -48,14 +48,11 @@ final class SocketDeliveryFixture: @unchecked Sendable {
         while !waiting.isEmpty { waiting.removeAll(where: readAll) }
     }
 
-    /// Publishes the event and returns once every viewer's write was handed to its socket.
     func broadcast() {
         _ = hub.publish(BenchmarkBroadcast.request, to: BenchmarkBroadcast.stream)
         completions.wait()
     }
 
-    /// Reads what the viewers were sent; returns how many got something.
-    @discardableResult
     func drain() -> Int {
         viewerSockets.count(where: readAll)
     }
