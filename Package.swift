@@ -16,10 +16,12 @@ let package = Package(
         .library(name: "StreamHubHTTP", targets: ["StreamHubHTTP"]),
         .library(name: "StreamHubRedis", targets: ["StreamHubRedis"]),
         .library(name: "StreamHubCluster", targets: ["StreamHubCluster"]),
+        .library(name: "StreamHubAlerts", targets: ["StreamHubAlerts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Pinned to a minor range: the direct socket path (ViewerSocket) relies on SwiftNIO internals.
+        .package(url: "https://github.com/apple/swift-nio.git", .upToNextMinor(from: "2.101.2")),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -37,15 +39,24 @@ let package = Package(
             name: "StreamHubCore",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "StreamHubAlerts",
+            dependencies: [
+                "StreamHubCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -78,9 +89,9 @@ let package = Package(
             name: "StreamHubHTTP",
             dependencies: [
                 "StreamHubCore",
-                "StreamHubCluster",
-                "StreamHubRedis",
+                "StreamHubAlerts",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -98,6 +109,7 @@ let package = Package(
             dependencies: [
                 "StreamHubCore",
                 "StreamHubHTTP",
+                "StreamHubAlerts",
                 "StreamHubCluster",
                 "StreamHubRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -134,6 +146,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "StreamHubAlertsTests",
+            dependencies: ["StreamHubAlerts"]
         ),
         .testTarget(
             name: "StreamHubClusterTests",

@@ -10,13 +10,13 @@ import Synchronization
 /// well-formed message is dropped, logged and counted, never forwarded to viewers.
 final class ClusterInbox: Sendable {
     let me: ClusterSender
-    private let hub: Hub
+    private let hub: AttachedHub
     private let store: ClusterStore
     private let metrics: ClusterMetrics
     private let logger: Logger
     private let counts = Mutex(ClusterCounts())
 
-    init(me: ClusterSender, hub: Hub, store: ClusterStore, metrics: ClusterMetrics, logger: Logger) {
+    init(me: ClusterSender, hub: AttachedHub, store: ClusterStore, metrics: ClusterMetrics, logger: Logger) {
         self.me = me
         self.hub = hub
         self.store = store
@@ -44,12 +44,12 @@ final class ClusterInbox: Sendable {
         guard isFromAnotherNode(envelope.sender) else { return }  // Delivered here when Redis answered the publish.
         metrics.received.increment()
         metrics.lag.record(.nanoseconds(max(0, Timestamp.nanosecondsSince1970() - envelope.acceptedAtNanos)))
-        hub.applyClusterEvent(
+        hub.context?.apply(
             envelope.request, to: envelope.streamID,
-            assigned: ClusterAssignment(
-                eventID: envelope.eventID, peakViewers: envelope.peakViewers,
-                wallClock: Timestamp(nanosecondsSince1970: envelope.acceptedAtNanos), receivedAt: receivedAt
-            )
+            assigned: EventAssignment(
+                eventID: envelope.eventID, peakViewers: envelope.peakViewers, wallClock: Timestamp(nanosecondsSince1970: envelope.acceptedAtNanos)
+            ),
+            receivedAt: receivedAt
         )
     }
 
@@ -60,7 +60,7 @@ final class ClusterInbox: Sendable {
         counts.withLock { counts in
             let touched = counts.apply(report, at: .now())
             // Under the counts lock, so totals reach the hub in the order the reports were applied.
-            hub.setRemoteViewers(counts.remoteViewers(of: touched))
+            hub.context?.setRemoteViewers(counts.remoteViewers(of: touched))
             metrics.nodes.set(Int64(counts.liveNodes + 1))
         }
     }
@@ -69,7 +69,7 @@ final class ClusterInbox: Sendable {
     func expireNodes(ttl: Duration) {
         let expired = counts.withLock { counts in
             let expired = counts.expire(now: .now(), ttl: ttl)
-            hub.setRemoteViewers(counts.remoteViewers(of: expired.streams))
+            hub.context?.setRemoteViewers(counts.remoteViewers(of: expired.streams))
             metrics.nodes.set(Int64(counts.liveNodes + 1))
             return expired.nodes
         }

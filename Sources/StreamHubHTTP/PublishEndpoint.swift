@@ -1,14 +1,11 @@
 import HTTPTypes
 import NIOCore
-import StreamHubCluster
 import StreamHubCore
 
 /// `POST /api/v1/streams/{stream_id}/events`: its checks and its `202` answer, shared by the router
 /// and ``DirectPublishHandler`` so both answer alike.
 struct PublishEndpoint: Sendable {
     let hub: Hub
-    /// In cluster mode, publishes go through Redis (an async step), so only the router takes them.
-    let cluster: ClusterNode?
     let tokens: PublishTokens
 
     /// The stream id of a publish URL, `/api/v1/streams/{stream_id}/events` (query ignored), unvalidated.
@@ -33,19 +30,17 @@ struct PublishEndpoint: Sendable {
         }
     }
 
-    /// Publishes on this node, or through the cluster, and returns the `202` answer's body.
-    func publish(_ request: PublishRequest, to streamID: StreamID) async -> [UInt8] {
-        guard let cluster else { return publishLocally(request, to: streamID) }
-        let (receipt, reach) = await cluster.publish(request, to: streamID)
-        return Self.answer(receipt, reach: reach)
+    /// Publishes and gives the `202` answer's body once the hub accepted the event (at once on one node).
+    func publish(_ request: PublishRequest, to streamID: StreamID, on loop: any EventLoop) -> EventLoopFuture<[UInt8]> {
+        hub.publish(request, to: streamID, on: loop).map(Self.answer)
     }
 
-    /// Publishes on this node alone (no cluster) and returns the `202` answer's body.
-    func publishLocally(_ request: PublishRequest, to streamID: StreamID) -> [UInt8] {
-        Self.answer(hub.publish(request, to: streamID), reach: nil)
+    /// ``publish(_:to:on:)`` from a task.
+    func publish(_ request: PublishRequest, to streamID: StreamID) async throws -> [UInt8] {
+        Self.answer(try await hub.publish(request, to: streamID))
     }
 
-    private static func answer(_ receipt: PublishReceipt, reach: ClusterReach?) -> [UInt8] {
+    private static func answer(_ receipt: PublishReceipt) -> [UInt8] {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("stream_id")
@@ -57,7 +52,7 @@ struct PublishEndpoint: Sendable {
         writer.key("viewers_local")
         writer.integer(receipt.viewersLocal)
         writer.key("cluster")
-        writer.string(reach?.rawValue ?? "disabled")
+        writer.string(receipt.reach.rawValue)
         writer.endObject()
         return writer.bytes
     }

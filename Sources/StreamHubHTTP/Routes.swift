@@ -1,13 +1,11 @@
 import Hummingbird
 import NIOCore
 import NIOPosix
-import StreamHubCluster
 import StreamHubCore
 
 /// The REST routes: publishing, stream state and health; refused handshakes are answered by ``ViewerUpgradeChannel``.
 struct Routes {
     let hub: Hub
-    let cluster: ClusterNode?
     let metrics: HubMetrics
     let health: HealthMonitor
     let tokens: PublishTokens
@@ -26,7 +24,7 @@ struct Routes {
     static func viewerStreamID(path uri: String) -> Substring? { streamID(in: uri, endingWith: "/ws") }
 
     /// The publish route's checks and answer, also used by ``DirectPublishHandler``.
-    var publishing: PublishEndpoint { PublishEndpoint(hub: hub, cluster: cluster, tokens: tokens) }
+    var publishing: PublishEndpoint { PublishEndpoint(hub: hub, tokens: tokens) }
 
     /// A router whose errors, its own included, are JSON `{"error": "..."}` answers.
     static func makeRouter() -> Router<BasicRequestContext> {
@@ -83,8 +81,7 @@ struct Routes {
 
     private func state(_ context: BasicRequestContext) async throws -> Response {
         let streamID = try streamID(context)
-        await cluster?.sync(streamID)
-        return JSONResponse.ok(hub.state(of: streamID).json)
+        return JSONResponse.ok(await hub.currentState(of: streamID).json)
     }
 
     private func listStreams(_ request: Request) throws -> Response {
@@ -116,7 +113,7 @@ struct Routes {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError(.contentTooLarge, "event body is over the limit of \(PublishRequest.maxBodyBytes) bytes")
         }
-        let answer = await publishing.publish(try PublishEndpoint.parse(body), to: streamID)
+        let answer = try await publishing.publish(try PublishEndpoint.parse(body), to: streamID)
         return JSONResponse.make(.accepted, answer)
     }
 

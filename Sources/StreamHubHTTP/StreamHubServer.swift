@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import StreamHubCluster
+import StreamHubAlerts
 import StreamHubCore
 
 /// Settings of one node: where it listens, who may publish, the hub's limits and the shutdown timing.
@@ -20,10 +20,14 @@ public struct StreamHubConfiguration: Sendable {
     public var publishTokens: [String]
     public var hub: HubConfiguration
     public var health: HealthConfiguration
-    /// Cluster mode through Redis; `nil` runs a single node that needs no outside service.
-    public var cluster: ClusterConfiguration?
+    /// What crosses nodes: ``BrokerFactory/local`` (the default) runs a single node that needs no
+    /// outside service; `StreamHubCluster`'s `.redis(_:)` runs a cluster node.
+    public var broker: BrokerFactory
     /// The node's name in the cluster and in alerts (`instance`); host name and port by default.
     public var nodeName: String?
+    /// Hummingbird's HTTP/1 settings for every connection until it is a viewer: decoder limits and
+    /// the keep-alive idle timeout.
+    public var http: HTTP1Channel.Configuration
     /// How long `/readyz` and upgrades answer 503 before viewers are closed.
     public var shutdownDelay: Duration
     /// Time from SIGTERM to exit.
@@ -37,8 +41,9 @@ public struct StreamHubConfiguration: Sendable {
         publishTokens: [String],
         hub: HubConfiguration = HubConfiguration(),
         health: HealthConfiguration = HealthConfiguration(),
-        cluster: ClusterConfiguration? = nil,
+        broker: BrokerFactory = .local,
         nodeName: String? = nil,
+        http: HTTP1Channel.Configuration = .init(idleTimeout: .seconds(60)),
         shutdownDelay: Duration = .zero,
         shutdownGrace: Duration = .seconds(10)
     ) {
@@ -49,8 +54,9 @@ public struct StreamHubConfiguration: Sendable {
         self.publishTokens = publishTokens
         self.hub = hub
         self.health = health
-        self.cluster = cluster
+        self.broker = broker
         self.nodeName = nodeName
+        self.http = http
         self.shutdownDelay = shutdownDelay
         self.shutdownGrace = shutdownGrace
     }
@@ -67,8 +73,6 @@ public struct StreamHubServer: Sendable {
     public let hub: Hub
     public let metrics: HubMetrics
     public let health: HealthMonitor
-    /// This node's cluster membership, in cluster mode.
-    public let cluster: ClusterNode?
     /// Run these in one `ServiceGroup`, in this order: the drain is shut down first and the listener last.
     public let services: [any Service]
 
@@ -86,17 +90,18 @@ public struct StreamHubServer: Sendable {
         onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }
     ) {
         let metrics = HubMetrics(topStreams: configuration.metricsTopStreams)
+        let hostName = Self.hostName()
+        let nodeName = configuration.nodeName ?? "\(hostName):\(configuration.port)"
+        let broker = configuration.broker.makeBroker(
+            .init(nodeName: nodeName, hubConfiguration: configuration.hub, registry: metrics.registry, eventLoopGroup: eventLoopGroup, logger: logger)
+        )
         let hub = Hub(
             configuration: configuration.hub,
             eventLoopGroup: eventLoopGroup,
+            broker: broker,
             logger: logger,
             observer: observer.map { ObserverPair(first: metrics, second: $0) } ?? metrics
         )
-        let hostName = Self.hostName()
-        let nodeName = configuration.nodeName ?? "\(hostName):\(configuration.port)"
-        let cluster = configuration.cluster.map {
-            ClusterNode(configuration: $0, node: nodeName, hub: hub, registry: metrics.registry, group: eventLoopGroup, logger: logger)
-        }
         let notifier = WebhookNotifier(
             configuration: .init(
                 urls: configuration.health.webhookURLs.compactMap(URL.init(string:)),
@@ -115,10 +120,10 @@ public struct StreamHubServer: Sendable {
             alerts: notifier,
             instance: nodeName,
             externalURL: "http://\(hostName):\(configuration.port)",
-            clusterLinkUp: cluster.map { cluster in { @Sendable in cluster.isUp } },
+            clusterLinkUp: broker.isLinkUp.map { _ in { @Sendable in broker.isLinkUp ?? false } },
             logger: logger
         )
-        let routes = Routes(hub: hub, cluster: cluster, metrics: metrics, health: health, tokens: PublishTokens(configuration.publishTokens))
+        let routes = Routes(hub: hub, metrics: metrics, health: health, tokens: PublishTokens(configuration.publishTokens))
         let router = Routes.makeRouter()
         routes.addStreams(to: router)
         routes.addHealth(to: router)
@@ -126,7 +131,7 @@ public struct StreamHubServer: Sendable {
         let application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                ViewerUpgradeChannel(hub: hub, cluster: cluster, directPublishing: cluster == nil ? routes.publishing : nil, responder: responder)
+                ViewerUpgradeChannel(hub: hub, publishing: routes.publishing, configuration: configuration.http, responder: responder)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), backlog: 4096),
             onServerRunning: { channel in await onListening(.main, channel.localAddress?.port ?? configuration.port) },
@@ -150,13 +155,12 @@ public struct StreamHubServer: Sendable {
         }
         services.append(notifier)
         services.append(HubService(hub: hub))
-        if let cluster { services.append(cluster) }
+        services.append(broker)
         services.append(health)
         services.append(ShutdownService(hub: hub, delay: configuration.shutdownDelay, grace: configuration.shutdownGrace))
         self.hub = hub
         self.metrics = metrics
         self.health = health
-        self.cluster = cluster
         self.services = services
     }
 }

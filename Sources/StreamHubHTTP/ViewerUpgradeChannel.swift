@@ -6,15 +6,15 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
-import StreamHubCluster
 import StreamHubCore
 
 /// Hummingbird's HTTP/1 child channel, plus viewer upgrades handed straight to the hub as plain NIO handlers.
 ///
 /// Upgraded viewers need no task and no async writer: after the 101 response the channel holds only
 /// the hub's viewer handler, which reads its frames itself. A refused handshake is answered here
-/// with its status and JSON error (NIO has consumed its request head). A single node answers its
-/// publishes in a ``DirectPublishHandler`` ahead of Hummingbird.
+/// with its status and JSON error (NIO has consumed its request head). Publishes are answered in a
+/// ``DirectPublishHandler`` ahead of Hummingbird. The rest of the HTTP/1 setup is Hummingbird's own
+/// (`HTTP1Channel.Configuration`: decoder limits, idle timeout).
 struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     enum Negotiated: Sendable {
         case viewer
@@ -29,11 +29,13 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     let hub: Hub
-    /// In cluster mode, reads a stream's state from Redis before the first `stream_state` this node sends for it.
-    let cluster: ClusterNode?
-    /// Answers publishes below the router; `nil` in cluster mode, whose publishes are async.
-    let directPublishing: PublishEndpoint?
+    /// Answers publishes below the router.
+    let publishing: PublishEndpoint
+    let configuration: HTTP1Channel.Configuration
     let responder: HTTPChannelHandler.Responder
+
+    /// Answers a client that does not read them may leave queued before the connection stops being read.
+    static let maxQueuedAnswerBytes = 64 * 1024
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -43,8 +45,7 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 shouldUpgrade: { channel, head in
                     outcome.value = admit(head, channel: channel)
                     guard case .success(let streamID) = outcome.value else { return channel.eventLoop.makeSucceededFuture(nil) }
-                    let synced = cluster?.sync(streamID, on: channel.eventLoop) ?? channel.eventLoop.makeSucceededVoidFuture()
-                    return synced.map { HTTPHeaders() }
+                    return hub.loadState(of: streamID, on: channel.eventLoop).map { HTTPHeaders() }
                 },
                 attempted: {
                     if outcome.value == nil { outcome.value = .failure(.badHandshake) }
@@ -57,11 +58,12 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Negotiated>(
                 upgradeConfiguration: .init(upgraders: [upgrader]) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        if let directPublishing {
-                            try channel.pipeline.syncOperations.addHandler(DirectPublishHandler(endpoint: directPublishing))
-                        }
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
+                        let pipeline = channel.pipeline.syncOperations
+                        try pipeline.addHandler(KeepAliveNormalizer())
+                        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try pipeline.addHandler(
+                            HTTPConnectionStateHandler(idleTimeout: self.configuration.idleTimeout.map { .init($0) }, logger: logger))
+                        try pipeline.addHandler(DirectPublishHandler(endpoint: publishing))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
@@ -74,6 +76,12 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enablePipelining = false
             configuration.enableErrorHandling = false
             configuration.enableResponseHeaderValidation = false
+            configuration.decoderConfiguration.maxHeaderFieldSize = self.configuration.httpDecoder.maxHeaderFieldSize
+            configuration.decoderConfiguration.maxHeaderListSize = self.configuration.httpDecoder.maxHeaderListSize
+            configuration.decoderConfiguration.maxHeaderFieldCount = self.configuration.httpDecoder.maxHeaderFieldCount
+            // Until it is a viewer (whose limit is `--max-queued-bytes`), the bound on unread answers.
+            let high = Self.maxQueuedAnswerBytes
+            try channel.syncOptions?.setOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             return Value(negotiated: negotiated, channel: channel)
         }

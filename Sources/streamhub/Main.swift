@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import StreamHubAlerts
 import StreamHubCluster
 import StreamHubCore
 import StreamHubHTTP
@@ -84,7 +85,8 @@ enum Main {
                 webhookURLs: command.alertWebhookURLs,
                 webhookSecret: command.alertWebhookSecret
             ),
-            cluster: try command.redisURL.map { ClusterConfiguration(redisURL: try RedisURL($0), nodeTTL: command.nodeTTL.duration) },
+            broker: try command.redisURL.map { .redis(ClusterConfiguration(redisURL: try RedisURL($0), nodeTTL: command.nodeTTL.duration)) }
+                ?? .local,
             nodeName: command.nodeID,
             shutdownDelay: command.shutdownDelay.duration,
             shutdownGrace: command.shutdownGrace.duration
@@ -111,7 +113,7 @@ enum Main {
                 "reaped_spike_threshold": "\(command.reapedSpikeThreshold)",
                 "connections_near_limit_threshold": "\(command.connectionsNearLimitThreshold)",
                 "scheduling_lag_threshold": "\(command.schedulingLagThreshold)",
-                "redis_url": "\(configuration.cluster.map { "\($0.redisURL)" } ?? "none (single node)")",
+                "redis_url": "\(command.redisURL.flatMap { try? RedisURL($0) }.map { "\($0)" } ?? "none (single node)")",
                 "node_id": "\(command.nodeID ?? "host name:port")", "node_ttl": "\(command.nodeTTL)",
                 "shutdown_delay": "\(command.shutdownDelay)", "shutdown_grace": "\(command.shutdownGrace)",
                 "event_loops": "\(SchedulerCores.count)", "log_level": "\(level)", "log_format": "\(command.logFormat)",

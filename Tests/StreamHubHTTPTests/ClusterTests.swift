@@ -17,7 +17,7 @@ struct ClusterTests {
         _ name: String, _ redis: RedisURL, namespace: String = "streamhub", edit: (inout StreamHubConfiguration) -> Void = { _ in }
     ) -> StreamHubConfiguration {
         TestHub.configuration {
-            $0.cluster = ClusterConfiguration(redisURL: redis, nodeTTL: .seconds(2), namespace: namespace, redisTimeout: .seconds(1))
+            $0.broker = .redis(ClusterConfiguration(redisURL: redis, nodeTTL: .seconds(2), namespace: namespace, redisTimeout: .seconds(1)))
             $0.nodeName = name
             $0.hub.viewerCountInterval = .milliseconds(100)
             $0.health.interval = .milliseconds(200)

@@ -2,6 +2,7 @@ import Foundation
 import NIOPosix
 import StreamHubCore
 import StreamHubTestSupport
+import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct ViewerEventTests {
@@ -28,7 +29,8 @@ import Testing
             let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
             for seq in 1...20 {
                 let request = try PublishRequest(body: Array(#"{"event":"quality_changed","data":{"seq":\#(seq)}}"#.utf8)[...])
-                let receipt = try await loops[seq % loops.count].submit { hub.hub.publish(request, to: StreamID("s")!) }.get()
+                let loop = loops[seq % loops.count]
+                let receipt = try await loop.flatSubmit { hub.hub.publish(request, to: StreamID("s")!, on: loop) }.get()
                 #expect(receipt.eventID == UInt64(seq))
             }
             let received = try await viewer.waitFor("quality_changed", count: 20)
@@ -96,18 +98,43 @@ import Testing
         }
     }
 
-    @Test func viewerJoiningMidStreamSeesNoEventTwice() async throws {
+    /// The join invariant (`JoinCursor`): after its `stream_state` with id N, a viewer gets every event above N once, in order.
+    @Test func viewersJoiningWhileEventsArePublishedGetEveryLaterEventOnceInOrder() async throws {
         try await TestHub.run { hub in
+            let stream = StreamID("busy")!
+            let joinsDone = Atomic<Bool>(false)
+            let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
             let publisher = Task {
-                for index in 0..<50 { try await hub.publish("busy", "quality_changed", data: #"{"n":\#(index)}"#) }
+                var published: UInt64 = 0
+                var afterJoins = 0
+                while afterJoins < 20 {
+                    if joinsDone.load(ordering: .relaxed) { afterJoins += 1 }
+                    let request = try PublishRequest(body: Array(#"{"event":"quality_changed","data":{"n":\#(published)}}"#.utf8)[...])
+                    let loop = loops[Int(published) % loops.count]
+                    published = try await loop.flatSubmit { hub.hub.publish(request, to: stream, on: loop) }.get().eventID
+                    if published % 10 == 0 { try await Task.sleep(for: .milliseconds(1)) }
+                }
+                return published
             }
-            try await Task.sleep(for: .milliseconds(20))
-            let viewer = try await hub.join("busy")
-            try await publisher.value
-            let messages = try await viewer.waitForMessages { $0.contains { $0.event == "quality_changed" && $0.id == 50 } || $0.first?.id == 50 }
-            let ids = messages.filter { $0.event == "quality_changed" }.map(\.id)
-            let joinedAt = messages[0].id
-            #expect(ids == Array(stride(from: joinedAt + 1, through: 50, by: 1)), "each event after stream_state's id \(joinedAt), once, in order")
+            try await eventually("publishing started") { hub.hub.state(of: stream).lastEventID > 0 ? true : nil }
+            let viewers = try await withThrowingTaskGroup(of: TestViewer.self) { group in
+                for _ in 0..<20 { group.addTask { try await hub.join("busy") } }
+                var viewers: [TestViewer] = []
+                for try await viewer in group { viewers.append(viewer) }
+                return viewers
+            }
+            for viewer in viewers { _ = try await viewer.waitFor("stream_state") }
+            joinsDone.store(true, ordering: .relaxed)
+            let last = Int(try await publisher.value)
+            for viewer in viewers {
+                let messages = try await viewer.waitForMessages { $0.contains { $0.event == "quality_changed" && $0.id == last } }
+                let joinedAt = messages[0].id
+                #expect(messages[0].event == "stream_state")
+                #expect(joinedAt >= 1 && joinedAt < last, "joined mid-stream: stream_state id \(joinedAt) of \(last)")
+                let ids = messages.filter { $0.event == "quality_changed" }.map(\.id)
+                #expect(
+                    ids == Array(stride(from: joinedAt + 1, through: last, by: 1)), "each event after stream_state's id \(joinedAt), once, in order")
+            }
         }
     }
 

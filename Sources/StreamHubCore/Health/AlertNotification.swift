@@ -22,11 +22,6 @@ public struct AlertNotification: Sendable, Equatable {
     }
 }
 
-/// Takes alert notifications without waiting; delivery happens elsewhere.
-public protocol AlertSink: Sendable {
-    func send(_ notification: AlertNotification)
-}
-
 extension AlertNotification {
     /// The Alertmanager webhook payload (version 4) for this notification, with every key Alertmanager sends.
     public var alertmanagerPayload: [UInt8] {

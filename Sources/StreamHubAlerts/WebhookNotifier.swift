@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import StreamHubCore
 
 /// Delivers alert notifications to webhooks as Alertmanager payloads, off every hot path.
 ///

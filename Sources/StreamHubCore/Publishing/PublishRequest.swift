@@ -1,20 +1,3 @@
-/// An event a publisher may send; the hub itself sends `stream_state` and `viewer_count_changed`.
-public enum PublishedEvent: String, Sendable, CaseIterable {
-    case streamStarted = "stream_started"
-    case streamEnded = "stream_ended"
-    case qualityChanged = "quality_changed"
-
-    /// Event names only the hub sends; publishing them is answered `422`.
-    public static let serverOnlyNames: Set<String> = ["viewer_count_changed", "stream_state"]
-}
-
-/// Names of every event a viewer can receive, for metrics labels and documentation.
-public enum EventName {
-    public static let streamState = "stream_state"
-    public static let viewerCountChanged = "viewer_count_changed"
-    public static let all = [streamState, viewerCountChanged] + PublishedEvent.allCases.map(\.rawValue)
-}
-
 /// A validated publish: the event and the publisher's `data` members, kept as their source bytes.
 public struct PublishRequest: Sendable {
     /// Largest accepted request body, in bytes.
@@ -65,39 +48,5 @@ public struct PublishRequest: Sendable {
             members = dataMembers
         }
         self.init(event: event, members: members)
-    }
-}
-
-/// Why a publish was refused; each case names what was wrong.
-public enum PublishError: Error, Equatable, CustomStringConvertible {
-    case payloadTooLarge(bytes: Int, limit: Int)
-    case malformedJSON(JSONSyntaxError)
-    case notAnObject
-    case missingEvent
-    case eventNotAString
-    case unknownEvent(String)
-    case serverOnlyEvent(String)
-    case dataNotAnObject
-
-    public var description: String {
-        switch self {
-        case .payloadTooLarge(let bytes, let limit):
-            "event body is \(bytes) bytes; the limit is \(limit)"
-        case .malformedJSON(let error):
-            "body is not valid JSON: \(error)"
-        case .notAnObject:
-            "body must be a JSON object: {\"event\": \"...\", \"data\": {...}}"
-        case .missingEvent:
-            "body has no \"event\" field"
-        case .eventNotAString:
-            "\"event\" must be a string"
-        case .unknownEvent(let name):
-            "unknown event \"\(name.prefix(64))\"; publishable events are "
-                + PublishedEvent.allCases.map(\.rawValue).joined(separator: ", ")
-        case .serverOnlyEvent(let name):
-            "\"\(name)\" is sent by the hub itself and cannot be published"
-        case .dataNotAnObject:
-            "\"data\" must be a JSON object"
-        }
     }
 }

@@ -45,8 +45,8 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Nothing is due for the heartbeat before this; the loop's ``HeartbeatWheel`` keeps the viewer in its slot.
     private(set) var heartbeatDue: NIODeadline
     private var closeTimer: Scheduled<Void>?
-    /// `stream_state` covered every event up to this one; older deliveries are skipped.
-    private var joinedAtEventID: UInt64 = 0
+    /// The events its `stream_state` covered, skipped when a loop still writes them.
+    private var cursor = JoinCursor(coveredThrough: 0)
     private var frames = ViewerFrameReader(maxFrameSize: HubConfiguration.maxViewerMessageBytes)
     /// Bytes of the data message being received, across its fragments; `nil` between messages.
     private var messageBytes: Int?
@@ -77,8 +77,8 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.socket = ViewerSocket(of: context.channel)
         let fanout = hub.fanout(for: context.eventLoop)
         self.fanout = fanout
-        let snapshot = hub.viewerJoined(streamID)
-        joinedAtEventID = snapshot.lastEventID
+        let snapshot = hub.viewerJoined(streamID, on: fanout)
+        cursor = JoinCursor(coveredThrough: snapshot.lastEventID)
         fanout.add(self)
         send(CollectionOfOne(hub.encoder.streamState(snapshot)))
         hub.logger.debug("Viewer joined", metadata: ["stream.id": "\(streamID)", "viewers": "\(snapshot.viewerCount)"])
@@ -98,8 +98,10 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         state = .closed
         stallTimer?.cancel()
         closeTimer?.cancel()
-        fanout?.remove(self)
-        hub.viewerLeft(streamID, cause: cause ?? .client)
+        if let fanout {
+            fanout.remove(self)
+            hub.viewerLeft(streamID, on: fanout, cause: cause ?? .client)
+        }
         hub.logger.debug("Viewer left", metadata: ["stream.id": "\(streamID)", "close.cause": "\((cause ?? .client).rawValue)"])
         context = nil
         channel = nil
@@ -109,22 +111,20 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Outbound (called by LoopFanout)
 
-    /// Writes the deliveries of a batch for this viewer's stream that its `stream_state` did not already
-    /// cover, in one system call, with a ping that is due soon ahead of them; returns which it wrote.
-    func write(_ deliveries: [Delivery], now: NIODeadline) -> DeliveryIndices {
+    /// Writes the messages of a batch for this viewer's stream that its ``JoinCursor`` wants, in one
+    /// system call, with a ping that is due soon ahead of them; returns which it wrote.
+    func write(_ messages: [OutboundMessage], now: NIODeadline) -> DeliveryIndices {
         var wanted = DeliveryIndices()
         guard state == .open else { return wanted }
-        for (index, delivery) in deliveries.enumerated() where delivery.eventID.map({ $0 > joinedAtEventID }) ?? true {
-            wanted.insert(index)
-        }
+        for (index, message) in messages.enumerated() where cursor.wants(message.eventID) { wanted.insert(index) }
         guard !wanted.isEmpty else { return wanted }
         let ping = heartbeat.pingAhead(now: now).map { makePing($0, now: now) }
-        if ping == nil, wanted.count == deliveries.count {
-            send(deliveries.lazy.map { $0.frame })
+        if ping == nil, wanted.count == messages.count {
+            send(messages.lazy.map { $0.frame })
         } else {
             // Once per ping interval, or for a viewer that joined while its batch was queued.
             var frames = ping.map { [$0] } ?? []
-            for (index, delivery) in deliveries.enumerated() where wanted.contains(index) { frames.append(delivery.frame) }
+            for (index, message) in messages.enumerated() where wanted.contains(index) { frames.append(message.frame) }
             send(frames)
         }
         return wanted

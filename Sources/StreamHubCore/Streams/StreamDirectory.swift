@@ -1,15 +1,17 @@
 import NIOCore
 
-/// Every stream's state on this node, as a value with pure operations; ``Hub`` holds it under a lock.
+/// The state of the streams of one ``StreamShards`` shard, as a value with pure operations.
 ///
-/// `now` is monotonic (expiry); `wallClock` is what viewers see in `timestamp`. In cluster mode a
-/// stream's count is this node's viewers plus the other nodes' (``Entry/remoteViewers``), and ids
-/// and state come from Redis through ``ClusterAssignment`` and ``StoredStreamState``.
+/// `now` is monotonic (expiry); `wallClock` is what viewers see in `timestamp`. With a cluster
+/// broker a stream's count is this node's viewers plus the other nodes' (``Entry/remoteViewers``),
+/// and ids and state come from the broker through ``EventAssignment`` and ``StoredStreamState``.
 struct StreamDirectory {
     struct Entry {
         var status = StreamStatus.offline
         /// Viewers on this node.
         var viewers = 0
+        /// Viewers on this node by the index of their event loop; a broadcast skips loops with none.
+        var viewersPerLoop: [Int] = []
         /// Viewers on the other nodes of the cluster, as last reported.
         var remoteViewers = 0
         var peakViewers = 0
@@ -41,6 +43,8 @@ struct StreamDirectory {
         let eventID: UInt64
         let peakViewers: Int
         let viewers: Int
+        /// This node's viewers of the stream by event-loop index.
+        let viewersPerLoop: [Int]
     }
 
     /// A stream whose count differs from what its viewers were last told.
@@ -49,18 +53,27 @@ struct StreamDirectory {
         let viewers: Int
         let peakViewers: Int
         let lastEventID: UInt64
+        let viewersPerLoop: [Int]
+
+        static func == (a: Self, b: Self) -> Bool {
+            (a.streamID, a.viewers, a.peakViewers, a.lastEventID) == (b.streamID, b.viewers, b.peakViewers, b.lastEventID)
+        }
     }
 
     private(set) var entries: [StreamID: Entry] = [:]
     private var countChanged: Set<StreamID> = []
     private var localCountChanged: Set<StreamID> = []
 
-    /// Streams with at least one viewer on this node.
-    var activeStreams: Int { entries.values.lazy.filter { $0.viewers > 0 }.count }
+    /// Streams with at least one viewer on this node, kept as viewers come and go.
+    private(set) var activeStreams = 0
 
-    mutating func join(_ id: StreamID, now: NIODeadline, wallClock: Timestamp) -> StreamSnapshot {
+    /// Adds a viewer on the event loop of index `loop`; the snapshot is its `stream_state` (see ``JoinCursor``).
+    mutating func join(_ id: StreamID, loop: Int, now: NIODeadline, wallClock: Timestamp) -> StreamSnapshot {
         var entry = entries[id] ?? Entry(lastActivity: now)
+        if entry.viewers == 0 { activeStreams += 1 }
         entry.viewers += 1
+        if entry.viewersPerLoop.count <= loop { entry.viewersPerLoop += repeatElement(0, count: loop + 1 - entry.viewersPerLoop.count) }
+        entry.viewersPerLoop[loop] += 1
         entry.raisePeak()
         entries[id] = entry
         countChanged.insert(id)
@@ -68,17 +81,19 @@ struct StreamDirectory {
         return snapshot(of: id, entry: entry, wallClock: wallClock)
     }
 
-    mutating func leave(_ id: StreamID, now: NIODeadline) {
-        guard var entry = entries[id], entry.viewers > 0 else { return }
+    mutating func leave(_ id: StreamID, loop: Int, now: NIODeadline) {
+        guard var entry = entries[id], entry.viewers > 0, loop < entry.viewersPerLoop.count, entry.viewersPerLoop[loop] > 0 else { return }
         entry.viewers -= 1
+        entry.viewersPerLoop[loop] -= 1
+        if entry.viewers == 0 { activeStreams -= 1 }
         if entry.totalViewers == 0 { entry.lastActivity = now }
         entries[id] = entry
         countChanged.insert(id)
         localCountChanged.insert(id)
     }
 
-    /// Applies an event; `assigned` carries the id and peak the cluster gave it, `nil` numbers it here.
-    mutating func publish(_ request: PublishRequest, to id: StreamID, now: NIODeadline, assigned: ClusterAssignment? = nil) -> Publication {
+    /// Applies an event; `assigned` carries the id and peak the broker gave it, `nil` numbers it here.
+    mutating func publish(_ request: PublishRequest, to id: StreamID, now: NIODeadline, assigned: EventAssignment? = nil) -> Publication {
         var entry = entries[id] ?? Entry(lastActivity: now)
         let eventID = assigned?.eventID ?? entry.lastEventID + 1
         entry.lastEventID = max(entry.lastEventID, eventID)
@@ -94,7 +109,7 @@ struct StreamDirectory {
             entry.quality = request.dataObject
         }
         entries[id] = entry
-        return Publication(eventID: eventID, peakViewers: entry.peakViewers, viewers: entry.viewers)
+        return Publication(eventID: eventID, peakViewers: entry.peakViewers, viewers: entry.viewers, viewersPerLoop: entry.viewersPerLoop)
     }
 
     /// Streams whose count changed since the last call, each with the count to announce to this node's viewers.
@@ -106,7 +121,10 @@ struct StreamDirectory {
             entries[id] = entry
             if entry.viewers > 0 {
                 changes.append(
-                    CountChange(streamID: id, viewers: entry.totalViewers, peakViewers: entry.peakViewers, lastEventID: entry.lastEventID)
+                    CountChange(
+                        streamID: id, viewers: entry.totalViewers, peakViewers: entry.peakViewers, lastEventID: entry.lastEventID,
+                        viewersPerLoop: entry.viewersPerLoop
+                    )
                 )
             }
         }
@@ -114,7 +132,7 @@ struct StreamDirectory {
         return changes
     }
 
-    // MARK: Cluster
+    // MARK: Other nodes
 
     /// This node's counts that changed since they were last reported (0 for a stream it no longer has viewers of).
     mutating func takeLocalCountChanges() -> [StreamID: LocalStreamCount] {
@@ -150,9 +168,9 @@ struct StreamDirectory {
         }
     }
 
-    /// Takes the cluster's stored state where it is at least as new as this node's.
+    /// Takes the shared store's state where it is at least as new as this node's.
     ///
-    /// A stream the cluster has not seen gets no entry here: a request for an unknown id costs nothing to keep.
+    /// A stream the store has not seen gets no entry here: a request for an unknown id costs nothing to keep.
     mutating func merge(_ stored: StoredStreamState, into id: StreamID, now: NIODeadline) {
         guard var entry = entries[id] ?? (stored == .unseen ? nil : Entry(lastActivity: now)) else { return }
         if stored.lastEventID >= entry.lastEventID {
@@ -165,10 +183,10 @@ struct StreamDirectory {
         entries[id] = entry
     }
 
-    /// Whether `id` is known here and its state was read from the cluster.
+    /// Whether `id` is known here and its state was read from the shared store.
     func isSynced(_ id: StreamID) -> Bool { entries[id]?.synced ?? false }
 
-    /// Streams known here, to re-read from the cluster after the link was down.
+    /// Streams known here, to re-read from the shared store after the link was down.
     mutating func markAllUnsynced() -> [StreamID] {
         for id in entries.keys { entries[id]?.synced = false }
         return Array(entries.keys)
@@ -196,12 +214,17 @@ struct StreamDirectory {
         return counts
     }
 
-    /// Streams with viewers anywhere, busiest first.
+    /// Streams with viewers anywhere, busiest first (ties by id).
     func busiest(limit: Int, wallClock: Timestamp) -> [StreamSnapshot] {
         entries.filter { $0.value.totalViewers > 0 }
-            .sorted { ($0.value.totalViewers, $1.key.rawValue) > ($1.value.totalViewers, $0.key.rawValue) }
+            .sorted { Self.busier($0.value.totalViewers, $0.key, than: $1.value.totalViewers, $1.key) }
             .prefix(limit)
             .map { snapshot(of: $0.key, entry: $0.value, wallClock: wallClock) }
+    }
+
+    /// The order of ``busiest(limit:wallClock:)``: more viewers first, then by id.
+    static func busier(_ viewers: Int, _ id: StreamID, than otherViewers: Int, _ otherID: StreamID) -> Bool {
+        (viewers, otherID.rawValue) > (otherViewers, id.rawValue)
     }
 
     private func snapshot(of id: StreamID, entry: Entry?, wallClock: Timestamp) -> StreamSnapshot {

@@ -1,10 +1,3 @@
-/// Where a stream is in its life; a stream the hub has not seen is `offline`.
-public enum StreamStatus: String, Sendable {
-    case offline
-    case live
-    case ended
-}
-
 /// A stream's state at one moment, as viewers receive it in `stream_state`.
 public struct StreamSnapshot: Sendable {
     public let streamID: StreamID

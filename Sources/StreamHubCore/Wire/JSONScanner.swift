@@ -1,17 +1,3 @@
-/// Why a body is not valid JSON, with the byte offset where reading stopped.
-public struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
-    public let offset: Int
-    public let problem: String
-
-    public var description: String { "invalid JSON at byte \(offset): \(problem)" }
-}
-
-/// One member of a JSON object: its decoded key and the exact source bytes of its value.
-public struct JSONMember: Sendable, Equatable {
-    public let key: String
-    public let value: ArraySlice<UInt8>
-}
-
 /// A validating JSON (RFC 8259) reader that keeps values as their source bytes.
 ///
 /// The hub forwards publisher fields unchanged, so values are never decoded into numbers or

@@ -3,7 +3,7 @@ import Synchronization
 
 /// The viewers of one event loop and the deliveries queued for them.
 ///
-/// Any thread may ``enqueue(_:)``; everything else runs on ``eventLoop``. A broadcast costs one task
+/// Any thread may ``enqueue(_:)`` and ``wake()``; everything else runs on ``eventLoop``. A broadcast costs one task
 /// per loop, not one per viewer, and a loop writes at most ``writesPerTurn`` frames before it yields,
 /// so publishes and pings handled on the same loop are not stuck behind a large fan-out. When several
 /// deliveries for one stream are waiting, each viewer gets them in one system call.
@@ -14,6 +14,8 @@ final class LoopFanout: Sendable {
     static let maxBatch = 16
 
     let eventLoop: any EventLoop
+    /// The loop's place in the hub's group; the stream directory counts viewers per index.
+    let index: Int
     /// How often the loop sweeps its viewers' heartbeats: the width of a ``HeartbeatWheel`` slot.
     private let heartbeatTick: TimeAmount
     private let queue = Mutex(PendingDeliveries())
@@ -27,6 +29,8 @@ final class LoopFanout: Sendable {
     /// Consecutive deliveries for one stream, being written to its viewers on this loop.
     private struct Batch {
         let deliveries: [Delivery]
+        /// The deliveries' ids and frames, read once per batch.
+        let messages: [OutboundMessage]
         let viewers: ContiguousArray<ViewerHandler>
         /// The first viewer not written to yet.
         var next = 0
@@ -47,22 +51,30 @@ final class LoopFanout: Sendable {
 
     /// - Parameters:
     ///   - eventLoop: The loop whose viewers this fanout writes to.
+    ///   - index: The loop's place in the hub's group.
     ///   - heartbeatTick: How often the loop sweeps its viewers' heartbeats.
     ///   - heartbeatHorizon: The longest a viewer's next heartbeat can be away (ping interval or pong timeout).
-    init(eventLoop: any EventLoop, heartbeatTick: Duration, heartbeatHorizon: Duration) {
+    init(eventLoop: any EventLoop, index: Int, heartbeatTick: Duration, heartbeatHorizon: Duration) {
         self.eventLoop = eventLoop
+        self.index = index
         self.heartbeatTick = TimeAmount(heartbeatTick)
         let wheel = HeartbeatWheel(tick: self.heartbeatTick, horizon: TimeAmount(heartbeatHorizon), now: .now())
         self.local = .makeBoxSendingValue(LocalViewers(heartbeats: wheel), eventLoop: eventLoop)
     }
 
-    func enqueue(_ delivery: Delivery) {
-        let mustSchedule = queue.withLock { queue in
+    /// Queues `delivery` behind the others; `true` when the loop must be woken with ``wake()``
+    /// (left to the caller, so that no lock is held while it writes to the loop's eventfd).
+    func enqueue(_ delivery: Delivery) -> Bool {
+        queue.withLock { queue in
             queue.deliveries.append(delivery)
             defer { queue.drainScheduled = true }
             return !queue.drainScheduled
         }
-        if mustSchedule { eventLoop.execute { self.drain() } }
+    }
+
+    /// Has the loop write what is queued.
+    func wake() {
+        eventLoop.execute { self.drain() }
     }
 
     /// Adds a viewer; on ``eventLoop``.
@@ -107,7 +119,10 @@ final class LoopFanout: Sendable {
             if local.current == nil {
                 guard let deliveries = takeBatch() else { return }
                 let viewers = local.byStream[deliveries[0].streamID] ?? []
-                local.current = Batch(deliveries: deliveries, viewers: viewers, written: Array(repeating: 0, count: deliveries.count))
+                local.current = Batch(
+                    deliveries: deliveries, messages: deliveries.map { OutboundMessage(eventID: $0.eventID, frame: $0.frame) },
+                    viewers: viewers, written: Array(repeating: 0, count: deliveries.count)
+                )
             }
             guard var batch = local.current else { continue }
             local.current = nil  // keep `batch` uniquely referenced while counting
@@ -115,7 +130,7 @@ final class LoopFanout: Sendable {
             let end = min(batch.viewers.count, batch.next + max(1, budget / size))
             let now = NIODeadline.now()
             for viewer in batch.viewers[batch.next..<end] {
-                let written = viewer.write(batch.deliveries, now: now)
+                let written = viewer.write(batch.messages, now: now)
                 for index in 0..<size where written.contains(index) { batch.written[index] += 1 }
             }
             budget -= max(1, (end - batch.next) * size)

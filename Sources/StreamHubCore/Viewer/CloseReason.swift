@@ -20,30 +20,3 @@ public struct CloseReason: Sendable, Hashable {
     /// An echo of the client's own close code, as RFC 6455 §5.5.1 asks.
     static func echo(code: UInt16) -> CloseReason { CloseReason(code: code, text: "") }
 }
-
-/// Why a viewer connection ended; the values are the `reason` label of `streamhub_connections_closed_total`.
-public enum ViewerCloseCause: String, Sendable, CaseIterable {
-    case client
-    case reaped
-    case slowConsumer = "slow_consumer"
-    case `protocol`
-    case shutdown
-    case error
-}
-
-/// Why an upgrade was refused; the values are the `reason` label of `streamhub_connections_rejected_total`.
-public enum ViewerRejection: String, Error, Sendable, CaseIterable, CustomStringConvertible {
-    case badRequest = "bad_request"
-    case limit
-    case origin
-    case draining
-
-    public var description: String {
-        switch self {
-        case .badRequest: StreamID.validationMessage
-        case .limit: "the hub is at its connection limit; retry later"
-        case .origin: "origin not allowed"
-        case .draining: "the hub is shutting down; retry on another node"
-        }
-    }
-}

@@ -1,0 +1,21 @@
+import NIOCore
+import ServiceLifecycle
+
+/// The broker of a single node: events are numbered here and nothing crosses to another node.
+public struct LocalBroker: Broker {
+    public init() {}
+
+    public func attach(_ context: BrokerContext) {}
+
+    public func accept(_ request: PublishRequest, to streamID: StreamID, local: StreamSnapshot) -> Acceptance {
+        .numberHere(reach: .disabled)
+    }
+
+    public func readState(of streamID: StreamID) -> EventLoopFuture<StoredStreamState>? { nil }
+
+    public var isLinkUp: Bool? { nil }
+
+    public func run() async {
+        try? await gracefulShutdown()
+    }
+}

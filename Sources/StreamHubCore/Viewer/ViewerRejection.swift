@@ -1,0 +1,16 @@
+/// Why an upgrade was refused; the values are the `reason` label of `streamhub_connections_rejected_total`.
+public enum ViewerRejection: String, Error, Sendable, CaseIterable, CustomStringConvertible {
+    case badRequest = "bad_request"
+    case limit
+    case origin
+    case draining
+
+    public var description: String {
+        switch self {
+        case .badRequest: StreamID.validationMessage
+        case .limit: "the hub is at its connection limit; retry later"
+        case .origin: "origin not allowed"
+        case .draining: "the hub is shutting down; retry on another node"
+        }
+    }
+}
