@@ -65,7 +65,8 @@ enum Main {
             viewerCountInterval: command.viewerCountInterval.duration,
             maxQueuedBytes: command.maxQueuedBytes.bytes,
             writeTimeout: command.writeTimeout.duration,
-            streamStateTTL: command.streamStateTTL.duration
+            streamStateTTL: command.streamStateTTL.duration,
+            socketWrites: SocketWrites(command.socketWrites) ?? .direct
         )
         let configuration = StreamHubConfiguration(
             host: command.host,
@@ -103,7 +104,7 @@ enum Main {
                 "ping_interval": "\(command.pingInterval)", "pong_timeout": "\(command.pongTimeout)",
                 "viewer_count_interval": "\(command.viewerCountInterval)",
                 "max_queued_bytes": "\(hub.maxQueuedBytes)", "write_timeout": "\(command.writeTimeout)",
-                "stream_state_ttl": "\(command.streamStateTTL)",
+                "stream_state_ttl": "\(command.streamStateTTL)", "socket_writes": "\(hub.socketWrites)",
                 "health_interval": "\(command.healthInterval)", "alert_for": "\(command.alertFor)",
                 "alert_repeat_interval": "\(command.alertRepeatInterval)",
                 "alert_webhook_urls":

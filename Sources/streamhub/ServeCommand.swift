@@ -64,6 +64,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: Self.env("Age of a viewer's oldest unsent data before it is closed with 1008.", "write-timeout"))
     var writeTimeout = ConfigDuration(argument: "10s")!
 
+    @Option(
+        help: Self.env(
+            "direct: viewers' frames go straight to their sockets while nothing is queued (less CPU); channel: through SwiftNIO's pipeline only.",
+            "socket-writes"))
+    var socketWrites = "direct"
+
     @Option(help: Self.env("How long the state of a stream with no viewers and no events is kept.", "stream-state-ttl"))
     var streamStateTTL = ConfigDuration(argument: "1h")!
 
@@ -131,7 +137,8 @@ struct ServeCommand: ParsableCommand {
     /// Names of every option, for environment variables.
     static let optionNames = [
         "host", "port", "metrics-port", "metrics-top-streams", "publish-token", "allowed-origins", "max-connections", "ping-interval", "pong-timeout",
-        "viewer-count-interval", "max-queued-bytes", "write-timeout", "stream-state-ttl", "health-interval", "alert-for", "alert-repeat-interval",
+        "viewer-count-interval", "max-queued-bytes", "write-timeout", "socket-writes", "stream-state-ttl", "health-interval", "alert-for",
+        "alert-repeat-interval",
         "alert-webhook-url", "alert-webhook-secret", "broadcast-latency-threshold", "reaped-spike-threshold",
         "connections-near-limit-threshold", "scheduling-lag-threshold", "redis-url", "node-id", "node-ttl", "shutdown-delay",
         "shutdown-grace", "log-level", "log-format",
@@ -204,6 +211,9 @@ struct ServeCommand: ParsableCommand {
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; not '\(logLevel)'")
+        }
+        guard SocketWrites(socketWrites) != nil else {
+            throw ValidationError("--socket-writes must be direct or channel, not '\(socketWrites)'")
         }
         guard ["text", "json"].contains(logFormat) else {
             throw ValidationError("--log-format must be text or json, not '\(logFormat)'")

@@ -29,7 +29,7 @@ final class EmbeddedDeliveryFixture: BroadcastFixture, @unchecked Sendable {
     }
 
     func broadcast() {
-        _ = hub.publish(BenchmarkBroadcast.request, to: BenchmarkBroadcast.stream)
+        _ = hub.publish(BenchmarkBroadcast.request, to: BenchmarkBroadcast.stream, on: loop)
         loop.run()
     }
 

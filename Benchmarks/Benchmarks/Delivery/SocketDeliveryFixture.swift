@@ -49,7 +49,7 @@ final class SocketDeliveryFixture: BroadcastFixture, @unchecked Sendable {
     }
 
     func broadcast() {
-        _ = hub.publish(BenchmarkBroadcast.request, to: BenchmarkBroadcast.stream)
+        _ = hub.publish(BenchmarkBroadcast.request, to: BenchmarkBroadcast.stream, on: group.next())
         completions.wait()
     }
 

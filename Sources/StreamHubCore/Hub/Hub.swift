@@ -19,6 +19,7 @@ public final class Hub: Sendable {
 
     let directory = StreamShards()
     private let fanouts: [LoopFanout]
+    private let viewers: ViewerEnvironment
     /// State reads from the broker in flight, so a join storm on a new stream reads it once.
     private let stateReads = Mutex<[StreamID: EventLoopFuture<Void>]>([:])
     /// Viewer slots taken, counted from admission until the socket closes.
@@ -44,9 +45,12 @@ public final class Hub: Sendable {
         self.encoder = MessageEncoder(allocator: ByteBufferAllocator())
         self.broker = broker
         let horizon = max(configuration.pingInterval, configuration.pongTimeout)
-        self.fanouts = eventLoopGroup.makeIterator().enumerated().map { index, loop in
+        let fanouts = eventLoopGroup.makeIterator().enumerated().map { index, loop in
             LoopFanout(eventLoop: loop, index: index, heartbeatTick: Self.heartbeatSweepInterval, heartbeatHorizon: horizon)
         }
+        self.fanouts = fanouts
+        self.viewers = ViewerEnvironment(
+            configuration: configuration, encoder: encoder, directory: directory, fanouts: fanouts, logger: logger, observer: observer)
         broker.attach(BrokerContext(hub: self))
     }
 
@@ -86,29 +90,11 @@ public final class Hub: Sendable {
         try options?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 256))
         let high = max(configuration.maxQueuedBytes, 2)
         try options?.setOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
-        try channel.pipeline.syncOperations.addHandler(ViewerHandler(streamID: streamID, hub: self))
+        try channel.pipeline.syncOperations.addHandler(ViewerHandler(streamID: streamID, environment: viewers))
     }
 
     /// The event loops viewers live on.
     var eventLoops: [any EventLoop] { fanouts.map(\.eventLoop) }
-
-    func fanout(for loop: any EventLoop) -> LoopFanout {
-        guard let fanout = fanouts.first(where: { $0.eventLoop === loop }) else {
-            preconditionFailure("viewer channel on an event loop outside the hub's group")
-        }
-        return fanout
-    }
-
-    /// Counts a viewer on `fanout`'s loop in; its `stream_state` is the snapshot (see ``JoinCursor``).
-    func viewerJoined(_ streamID: StreamID, on fanout: LoopFanout) -> StreamSnapshot {
-        observer.viewerOpened()
-        return directory.withStream(streamID) { $0.join(streamID, loop: fanout.index, now: .now(), wallClock: .now()) }
-    }
-
-    func viewerLeft(_ streamID: StreamID, on fanout: LoopFanout, cause: ViewerCloseCause) {
-        directory.withStream(streamID) { $0.leave(streamID, loop: fanout.index, now: .now()) }
-        observer.viewerClosed(cause: cause)
-    }
 
     // MARK: Publishing
 

@@ -16,6 +16,8 @@ public struct HubConfiguration: Sendable {
     public var writeTimeout: Duration
     /// How long the state of a stream with no viewers and no events is kept.
     public var streamStateTTL: Duration
+    /// How viewers' frames reach their sockets.
+    public var socketWrites: SocketWrites
 
     /// Largest message a viewer may send, in bytes; larger ones close the connection with 1009.
     public static let maxViewerMessageBytes = 4096
@@ -28,7 +30,8 @@ public struct HubConfiguration: Sendable {
         viewerCountInterval: Duration = .milliseconds(500),
         maxQueuedBytes: Int = 1 << 20,
         writeTimeout: Duration = .seconds(10),
-        streamStateTTL: Duration = .seconds(3600)
+        streamStateTTL: Duration = .seconds(3600),
+        socketWrites: SocketWrites = .direct
     ) {
         self.maxConnections = maxConnections
         self.allowedOrigins = allowedOrigins
@@ -38,5 +41,6 @@ public struct HubConfiguration: Sendable {
         self.maxQueuedBytes = maxQueuedBytes
         self.writeTimeout = writeTimeout
         self.streamStateTTL = streamStateTTL
+        self.socketWrites = socketWrites
     }
 }

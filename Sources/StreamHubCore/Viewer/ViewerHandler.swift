@@ -10,36 +10,23 @@ import Darwin
 
 /// One viewer's WebSocket connection, from the upgrade until its socket closes; lives on its channel's event loop.
 ///
-/// Outbound frames are pre-encoded buffers written below any frame encoder. Inbound, it answers
-/// pings, times pongs, enforces the message size limit and follows the close handshake; data
-/// messages are read and ignored.
+/// Glue between the channel and three decisions made elsewhere: the RFC 6455 frames
+/// (``ViewerStateMachine``), the heartbeat (``HeartbeatPolicy``, swept by the loop's
+/// ``HeartbeatWheel``) and slow consumers (``StallWatch``). Outbound frames are pre-encoded buffers
+/// written by its ``ViewerWriter``; the loop's ``LoopFanout`` hands it its stream's messages.
 final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-
-    private enum State {
-        case open
-        case closing
-        case closed
-    }
 
     let streamID: StreamID
     /// Position in its ``LoopFanout``'s list for this stream; maintained by the fanout.
     var indexInLoop = 0
 
-    private let hub: Hub
+    private let environment: ViewerEnvironment
     private var context: ChannelHandlerContext?
-    /// The viewer's channel. Its pipeline holds no handler but this one (see ``Hub/attachViewer(of:to:)``),
-    /// so frames the socket does not take at once go to the channel's own write path (NIO's
-    /// `_channelCore`, as the pipeline's head handler does).
-    private var channel: (any Channel)?
-    /// Frames go straight to the socket while the channel's queue is empty; `nil` when the channel is
-    /// not a socket SwiftNIO lets us write to, and everything goes through the channel.
-    private var socket: ViewerSocket?
-    /// Set when bytes were handed to the channel, until its queue is seen empty.
-    private var channelMayHoldBytes = false
+    private var writer: ViewerWriter?
     private var fanout: LoopFanout?
-    private var state = State.open
+    private var protocolState = ViewerStateMachine()
     private var cause: ViewerCloseCause?
     private var heartbeat: HeartbeatPolicy
     /// Nothing is due for the heartbeat before this; the loop's ``HeartbeatWheel`` keeps the viewer in its slot.
@@ -48,20 +35,16 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The events its `stream_state` covered, skipped when a loop still writes them.
     private var cursor = JoinCursor(coveredThrough: 0)
     private var frames = ViewerFrameReader(maxFrameSize: HubConfiguration.maxViewerMessageBytes)
-    /// Bytes of the data message being received, across its fragments; `nil` between messages.
-    private var messageBytes: Int?
-    private var bytesWritten = 0
-    /// Set while data is queued: the byte count that must be sent to make progress, and since when.
-    private var stall: (mustSend: Int, since: NIODeadline)?
+    private var stall = StallWatch()
     private var stallTimer: Scheduled<Void>?
 
-    init(streamID: StreamID, hub: Hub) {
+    init(streamID: StreamID, environment: ViewerEnvironment) {
         self.streamID = streamID
-        self.hub = hub
-        let interval = TimeAmount(hub.configuration.pingInterval)
+        self.environment = environment
+        let interval = TimeAmount(environment.pingInterval)
         let heartbeat = HeartbeatPolicy(
             interval: interval,
-            pongTimeout: TimeAmount(hub.configuration.pongTimeout),
+            pongTimeout: TimeAmount(environment.pongTimeout),
             now: .now(),
             firstPingDelay: .nanoseconds(Int64.random(in: 0...max(0, interval.nanoseconds)))
         )
@@ -73,15 +56,20 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.channel = context.channel
-        self.socket = ViewerSocket(of: context.channel)
-        let fanout = hub.fanout(for: context.eventLoop)
+        self.writer = ViewerWriter(context: context, mode: environment.socketWrites)
+        let fanout = environment.fanout(for: context.eventLoop)
         self.fanout = fanout
-        let snapshot = hub.viewerJoined(streamID, on: fanout)
+        let snapshot = environment.join(streamID, on: fanout)
         cursor = JoinCursor(coveredThrough: snapshot.lastEventID)
         fanout.add(self)
-        send(CollectionOfOne(hub.encoder.streamState(snapshot)))
-        hub.logger.debug("Viewer joined", metadata: ["stream.id": "\(streamID)", "viewers": "\(snapshot.viewerCount)"])
+        send(CollectionOfOne(environment.encoder.streamState(snapshot)))
+        environment.logger.debug(
+            "Viewer joined",
+            metadata: [
+                "stream.id": "\(streamID)", "viewers": "\(snapshot.viewerCount)",
+                "socket.writes": "\(writer?.writesDirectly == true ? SocketWrites.direct : .channel)",
+            ]
+        )
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -94,20 +82,20 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func finish() {
-        guard state != .closed else { return }
-        state = .closed
+        guard protocolState.state != .closed else { return }
+        protocolState.socketClosed()
         stallTimer?.cancel()
         closeTimer?.cancel()
         if let fanout {
             fanout.remove(self)
-            hub.viewerLeft(streamID, on: fanout, cause: cause ?? .client)
+            environment.leave(streamID, on: fanout, cause: cause ?? .client)
         }
-        hub.logger.debug("Viewer left", metadata: ["stream.id": "\(streamID)", "close.cause": "\((cause ?? .client).rawValue)"])
+        environment.logger.debug("Viewer left", metadata: ["stream.id": "\(streamID)", "close.cause": "\((cause ?? .client).rawValue)"])
         context = nil
-        channel = nil
+        writer = nil
     }
 
-    var isOpen: Bool { state == .open }
+    var isOpen: Bool { protocolState.state == .open }
 
     // MARK: Outbound (called by LoopFanout)
 
@@ -115,7 +103,7 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// system call, with a ping that is due soon ahead of them; returns which it wrote.
     func write(_ messages: [OutboundMessage], now: NIODeadline) -> DeliveryIndices {
         var wanted = DeliveryIndices()
-        guard state == .open else { return wanted }
+        guard isOpen else { return wanted }
         for (index, message) in messages.enumerated() where cursor.wants(message.eventID) { wanted.insert(index) }
         guard !wanted.isEmpty else { return wanted }
         let ping = heartbeat.pingAhead(now: now).map { makePing($0, now: now) }
@@ -130,34 +118,9 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         return wanted
     }
 
-    /// Sends `frames` now: straight to the socket while the channel's queue is empty, and what the
-    /// socket does not take (or everything, while the queue holds bytes) through the channel.
     private func send(_ frames: some Collection<ByteBuffer>) {
-        guard let core = channel?._channelCore else { return }
-        var sent = 0
-        if let socket, !channelHoldsBytes() { sent = socket.send(frames) }
-        var handedToChannel = false
-        for var frame in frames {
-            bytesWritten += frame.readableBytes
-            if sent >= frame.readableBytes {
-                sent -= frame.readableBytes
-                continue
-            }
-            frame.moveReaderIndex(forwardBy: sent)
-            sent = 0
-            core.write0(wrapOutboundOut(frame), promise: nil)
-            handedToChannel = true
-        }
-        guard handedToChannel else { return }
-        channelMayHoldBytes = true
-        core.flush0()
+        guard writer?.send(frames) == true else { return }
         watchQueue()
-    }
-
-    private func channelHoldsBytes() -> Bool {
-        guard channelMayHoldBytes else { return false }
-        channelMayHoldBytes = queuedBytes > 0
-        return channelMayHoldBytes
     }
 
     // MARK: Slow consumers
@@ -170,48 +133,39 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelWritabilityChanged()
     }
 
-    /// Starts a stall timer when data stays queued after a flush.
+    /// Starts watching when data stays queued after a write.
     private func watchQueue() {
-        guard state == .open, stall == nil, queuedBytes > 0 else { return }
-        stall = (bytesWritten, .now())
+        guard isOpen, !stall.isWatching, let writer else { return }
+        stall.start(written: writer.written)
         scheduleStallCheck()
     }
 
     private func scheduleStallCheck() {
-        guard let loop = channel?.eventLoop.assumeIsolated() else { return }
-        stallTimer = loop.scheduleTask(in: TimeAmount(hub.configuration.writeTimeout)) { self.checkStall() }
+        guard let loop = context?.eventLoop.assumeIsolated() else { return }
+        stallTimer = loop.scheduleTask(in: TimeAmount(environment.writeTimeout)) { self.checkStall() }
     }
 
-    /// Closes the viewer when nothing queued at the start of the window was sent within the write timeout.
     private func checkStall() {
-        guard state == .open, let stall else { return }
-        let queued = queuedBytes
-        if queued == 0 {
-            self.stall = nil
-        } else if bytesWritten - queued >= stall.mustSend {
-            self.stall = (bytesWritten, .now())
-            scheduleStallCheck()
-        } else {
-            close(.slowConsumerStalled, cause: .slowConsumer)
+        guard isOpen, let writer else { return }
+        switch stall.check(queued: writer.queuedBytes, written: writer.written) {
+        case .drained: break
+        case .progressing: scheduleStallCheck()
+        case .stalled: close(.slowConsumerStalled, cause: .slowConsumer)
         }
-    }
-
-    private var queuedBytes: Int {
-        (try? channel?.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     // MARK: Heartbeat
 
     /// Pings, or reaps a viewer silent since its last ping; called by the loop's sweep (see ``LoopFanout``).
     func heartbeatTick(now: NIODeadline) {
-        guard state == .open, now >= heartbeatDue, let context else { return }
+        guard isOpen, now >= heartbeatDue, let context else { return }
         switch heartbeat.next(now: now) {
         case .sendPing(let payload):
             send(CollectionOfOne(makePing(payload, now: now)))
         case .wait(let deadline):
             heartbeatDue = deadline
         case .reap:
-            hub.logger.debug("Viewer reaped", metadata: ["stream.id": "\(streamID)"])
+            environment.logger.debug("Viewer reaped", metadata: ["stream.id": "\(streamID)"])
             cause = .reaped
             context.close(promise: nil)
         }
@@ -229,83 +183,35 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         var bytes = unwrapInboundIn(data)
         frames.append(&bytes)
         do {
-            while state != .closed, let frame = try frames.next() { received(frame, context: context) }
-        } catch .tooBig {
-            close(.messageTooBig, cause: .protocol)
+            while protocolState.state != .closed, let frame = try frames.next() {
+                heartbeat.heard(at: .now())
+                perform(protocolState.received(frame), context: context)
+            }
         } catch {
-            close(.protocolError, cause: .protocol)
+            perform(protocolState.readFailed(tooBig: error == .tooBig), context: context)
         }
     }
 
-    private func received(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
-        heartbeat.heard(at: .now())
-        guard frame.maskKey != nil, !frame.rsv1, !frame.rsv2, !frame.rsv3 else {
-            close(.protocolError, cause: .protocol)
-            return
-        }
-        switch frame.opcode {
-        case .ping:
-            if state == .open {
-                send(CollectionOfOne(ServerFrame.make(.pong, payload: frame.unmaskedData.readableBytesView, allocator: context.channel.allocator)))
+    private func perform(_ action: ViewerStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none:
+            break
+        case .sendPong(let payload):
+            send(CollectionOfOne(ServerFrame.make(.pong, payload: payload.readableBytesView, allocator: context.channel.allocator)))
+        case .pongReceived(let payload):
+            if let roundTrip = heartbeat.pongReceived(payload: payload, at: .now()) {
+                environment.observer.heartbeatAnswered(roundTrip: .nanoseconds(roundTrip.nanoseconds))
             }
-        case .pong:
-            var payload = frame.unmaskedData
-            if payload.readableBytes == 8, let sent = payload.readInteger(as: UInt64.self),
-                let roundTrip = heartbeat.pongReceived(payload: sent, at: .now())
-            {
-                hub.observer.heartbeatAnswered(roundTrip: .nanoseconds(roundTrip.nanoseconds))
-            }
-        case .connectionClose:
-            receivedClose(frame, context: context)
-        case .text, .binary:
-            guard messageBytes == nil else { return close(.protocolError, cause: .protocol) }
-            countMessageBytes(frame)
-        case .continuation:
-            guard messageBytes != nil else { return close(.protocolError, cause: .protocol) }
-            countMessageBytes(frame)
-        default:
-            close(.protocolError, cause: .protocol)
-        }
-    }
-
-    private func countMessageBytes(_ frame: WebSocketFrame) {
-        let total = (messageBytes ?? 0) + frame.length
-        if total > HubConfiguration.maxViewerMessageBytes {
-            close(.messageTooBig, cause: .protocol)
-        } else {
-            messageBytes = frame.fin ? nil : total
-        }
-    }
-
-    private func receivedClose(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
-        guard state == .open else {
-            // The viewer answered our close: the handshake is complete.
+        case .close(let reason, let cause):
+            close(reason, cause: cause)
+        case .replyToClose(let reason, let cause):
+            self.cause = cause
+            stallTimer?.cancel()
+            context.writeAndFlush(wrapOutboundOut(ServerFrame.close(reason, allocator: context.channel.allocator))).assumeIsolated()
+                .whenComplete { _ in self.context?.close(promise: nil) }
+            closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { self.context?.close(promise: nil) }
+        case .closeSocket:
             context.close(promise: nil)
-            return
-        }
-        state = .closing
-        cause = .client
-        var payload = frame.unmaskedData
-        let reply: CloseReason
-        switch payload.readInteger(as: UInt16.self) {
-        case nil: reply = .normal
-        case let code? where Self.isValidCloseCode(code): reply = .echo(code: code)
-        case _?:
-            reply = .protocolError
-            cause = .protocol
-        }
-        let closeFrame = ServerFrame.close(reply, allocator: context.channel.allocator)
-        let loop = context.eventLoop.assumeIsolated()
-        context.writeAndFlush(wrapOutboundOut(closeFrame)).assumeIsolated().whenComplete { _ in
-            self.context?.close(promise: nil)
-        }
-        closeTimer = loop.scheduleTask(in: .seconds(1)) { self.context?.close(promise: nil) }
-    }
-
-    private static func isValidCloseCode(_ code: UInt16) -> Bool {
-        switch code {
-        case 1000...1003, 1007...1011, 3000...4999: true
-        default: false
         }
     }
 
@@ -315,7 +221,7 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
             // The peer reset or vanished; its close counts as the viewer leaving.
             context.close(promise: nil)
         default:
-            hub.logger.warning("Viewer connection failed", metadata: ["stream.id": "\(streamID)", "error": "\(error)"])
+            environment.logger.warning("Viewer connection failed", metadata: ["stream.id": "\(streamID)", "error": "\(error)"])
             close(.internalError, cause: .error)
         }
     }
@@ -337,11 +243,10 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     ///
     /// A slow consumer's socket is reset instead, since its close frame sits behind data it is not reading.
     func close(_ reason: CloseReason, cause: ViewerCloseCause) {
-        guard state == .open, let context else { return }
-        state = .closing
+        guard let context, protocolState.startClosing() else { return }
         self.cause = cause
         stallTimer?.cancel()
-        hub.logger.debug(
+        environment.logger.debug(
             "Closing viewer",
             metadata: ["stream.id": "\(streamID)", "close.code": "\(reason.code)", "close.cause": "\(cause.rawValue)"]
         )

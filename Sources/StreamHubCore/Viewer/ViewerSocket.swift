@@ -8,10 +8,18 @@ import Glibc
 ///
 /// A broadcast writes one small frame to each of thousands of sockets. Through the channel, each such
 /// write also pays for SwiftNIO's bookkeeping (its pending-writes queue, lifecycle checks and the
-/// retains around them); here it costs the system call: a fan-out's CPU per delivery went from
-/// 11.8 to 9.3 µs. The channel keeps everything else: reading, closing, errors, and any bytes the
-/// socket does not take at once (``ViewerHandler`` hands those to the channel and writes through it
-/// until its queue is empty again, so bytes stay in order).
+/// retains around them); here it costs the system call (BENCHMARKS.md has what it buys). The
+/// channel keeps everything else: reading, closing, errors, and any bytes the socket does not take
+/// at once (``ViewerWriter`` hands those to the channel and writes through it until its queue is
+/// empty again, so bytes stay in order).
+///
+/// What it assumes of SwiftNIO (2.101, pinned to that minor version in Package.swift):
+/// - the accepted channel keeps its descriptor in `socket.descriptor` (checked: the descriptor is
+///   used only if `getpeername` gives the channel's remote port);
+/// - the channel closes the descriptor on its event loop and runs `channelInactive` in the same
+///   step, so a viewer that checks `isActive` before each send never writes to a reused number;
+/// - `bufferedWritableBytes` counts every byte queued in the channel.
+/// ``ViewerWriter`` uses it only while nothing stands between the viewer and the socket (``DirectWriteProbe``).
 ///
 /// Use it on the channel's event loop, while the channel is open: the channel owns the descriptor.
 struct ViewerSocket {
@@ -67,6 +75,9 @@ struct ViewerSocket {
         while true {
             let sent = call()
             if sent >= 0 { return sent }
+            // A closed descriptor here means the viewer outlived its channel's close: a bug, as the
+            // number may already belong to another file.
+            assert(errno != EBADF, "send(2) to a descriptor that is no longer open")
             if errno != EINTR { return 0 }
         }
     }

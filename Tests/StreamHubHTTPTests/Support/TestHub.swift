@@ -20,10 +20,13 @@ struct TestHub: Sendable {
     let observer: RecordingObserver
     let metrics: HubMetrics
 
-    /// The settings tests start from: loopback, a free port, a known token, a short grace.
+    /// The settings tests start from: loopback, a free port, a known token, a short grace, and the
+    /// socket writes `STREAMHUB_TEST_SOCKET_WRITES` names (`direct`, the default, or `channel`;
+    /// `.ci/run` runs the viewer tests in both).
     static func configuration(_ edit: (inout StreamHubConfiguration) -> Void = { _ in }) -> StreamHubConfiguration {
         var configuration = StreamHubConfiguration(host: "127.0.0.1", port: 0, publishTokens: [token])
         configuration.shutdownGrace = .seconds(2)
+        configuration.hub.socketWrites = ProcessInfo.processInfo.environment["STREAMHUB_TEST_SOCKET_WRITES"].flatMap(SocketWrites.init) ?? .direct
         edit(&configuration)
         return configuration
     }
