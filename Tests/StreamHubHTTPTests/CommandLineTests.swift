@@ -20,7 +20,7 @@ import Testing
     ])
     func badValueStopsTheStartWithOneLineNamingTheFlag(arguments: [String], flag: String) async throws {
         let result = try await HubProcess.runToExit(arguments)
-        #expect(result.status != 0)
+        #expect(result.status == 64, "bad values exit with EX_USAGE")
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(result.stderr)")
         #expect(result.stderr.contains(flag))
@@ -28,7 +28,7 @@ import Testing
 
     @Test func environmentVariablesSetFlags() async throws {
         let result = try await HubProcess.runToExit([], environment: ["STREAMHUB_PONG_TIMEOUT": "soon"])
-        #expect(result.status != 0)
+        #expect(result.status == 64, "bad values exit with EX_USAGE")
         #expect(result.stderr.contains("--pong-timeout"))
     }
 

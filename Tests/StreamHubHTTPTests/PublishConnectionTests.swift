@@ -59,7 +59,7 @@ import Testing
             let requests = Self.getState("s") + Self.post("s", "stream_started") + Self.getState("s", close: true)
             let answers = try await RawHTTPConnection.exchange(port: hub.port, requests)
             #expect(answers.map(\.status) == [200, 202, 200])
-            #expect(Self.json(answers[0])["status"] as? String != "live")
+            #expect(Self.json(answers[0])["status"] as? String == "offline")
             #expect(Self.json(answers[2])["status"] as? String == "live")
         }
     }
