@@ -4,6 +4,7 @@
 #
 # Each server is pinned to the same CPUs (SERVER_CPUS, default 0) and nginx gets one worker per CPU there;
 # the generator runs on the other CPUs (BENCH_CPUS, default 1). Needs root only to install nginx.
+# HUB_FLAGS adds flags to StreamHub's command line (e.g. HUB_FLAGS="--socket-writes channel").
 #   RUNS=3 PRESETS="fan-out idle" bench/compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ BENCH_CPUS=${BENCH_CPUS:-1}
 HUB_PORT=${HUB_PORT:-18080}
 NCHAN_PORT=${NCHAN_PORT:-18081}
 OUT=${OUT:-/tmp/streamhub-compare.jsonl}
+HUB_FLAGS=${HUB_FLAGS:-}
 TOKEN=bench-token
 WORKERS=$(awk -F, '{ n = 0; for (i = 1; i <= NF; i++) { if ($i ~ /-/) { split($i, r, "-"); n += r[2] - r[1] + 1 } else n++ } print n }' <<< "$SERVER_CPUS")
 
@@ -39,7 +41,7 @@ bench() { # label port pids preset
 
 run_streamhub() { # preset
     taskset -c "$SERVER_CPUS" "$BIN/streamhub" --host 127.0.0.1 --port "$HUB_PORT" --publish-token "$TOKEN" \
-        --max-connections 19000 --log-level warning &
+        --max-connections 19000 --log-level warning $HUB_FLAGS &
     local hub=$!
     wait_for_port "$HUB_PORT"
     bench streamhub "$HUB_PORT" "$hub" "$1"

@@ -239,8 +239,7 @@ public final class Hub: Sendable {
     // MARK: Heartbeat
 
     /// How often each loop sweeps its viewers' heartbeats, so pings and reaping are that late at most.
-    /// Short, so each sweep's burst of pings is short too: with 10,000 viewers pinged every 20 s, 5
-    /// pings (25 ms sweeps, 12 pings, put many-streams p99 11% higher in side-by-side runs).
+    /// Short, so each sweep's burst of pings is short too (BENCHMARKS.md has the sweep lengths tried).
     static let heartbeatSweepInterval = Duration.milliseconds(10)
 
     /// Starts the heartbeat sweep of every loop, a timer on the loop itself (no thread hop per
