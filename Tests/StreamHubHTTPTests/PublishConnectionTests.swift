@@ -54,6 +54,36 @@ import Testing
         }
     }
 
+    @Test(arguments: [
+        ("HTTP/1.1", "Connection: keep-alive, close\r\n"), ("HTTP/1.1", "Connection: Upgrade,Close\r\n"), ("HTTP/1.0", ""),
+    ])
+    func aRequestThatDoesNotKeepItsConnectionAliveEndsItAfterItsAnswer(version: String, connection: String) async throws {
+        try await TestHub.run { hub in
+            let body = #"{"event":"stream_started"}"#
+            let publish =
+                "POST /api/v1/streams/s/events \(version)\r\nHost: hub\r\nAuthorization: Bearer \(TestHub.token)\r\n\(connection)"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let answers = try await RawHTTPConnection.exchange(port: hub.port, publish + Self.getState("s") + Self.getState("s"))
+            #expect(answers.map(\.status) == [202], "closed after the first answer; what was pipelined behind it is not answered")
+            #expect(answers.first?.headers["connection"] == "close")
+            // The same rule on the general route, which Hummingbird answers.
+            let get = "GET /api/v1/streams/s \(version)\r\nHost: hub\r\n\(connection)\r\n"
+            let general = try await RawHTTPConnection.exchange(port: hub.port, get + Self.getState("s"))
+            #expect(general.map(\.status) == [200])
+        }
+    }
+
+    @Test func anHTTP10PublishAskingForKeepAliveKeepsTheConnection() async throws {
+        try await TestHub.run { hub in
+            let body = #"{"event":"stream_started"}"#
+            let publish =
+                "POST /api/v1/streams/s/events HTTP/1.0\r\nHost: hub\r\nAuthorization: Bearer \(TestHub.token)\r\nConnection: keep-alive\r\n"
+                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let answers = try await RawHTTPConnection.exchange(port: hub.port, publish + Self.getState("s", close: true))
+            #expect(answers.map(\.status) == [202, 200])
+        }
+    }
+
     @Test func aPublishPipelinedBehindAnotherRequestIsAnsweredAfterIt() async throws {
         try await TestHub.run { hub in
             let requests = Self.getState("s") + Self.post("s", "stream_started") + Self.getState("s", close: true)
