@@ -15,6 +15,7 @@ struct ViewerWriter {
 
     private let path: Path
     private let context: ChannelHandlerContext
+    private let channel: any Channel
     /// Set when bytes were handed to the channel, until its queue is seen empty.
     private var channelMayHoldBytes = false
     /// Every byte handed to this viewer, for the ``StallWatch``.
@@ -24,6 +25,7 @@ struct ViewerWriter {
     ///   socket and nothing stands between the viewer's handler and it (see ``DirectWriteProbe``).
     init(context: ChannelHandlerContext, mode: SocketWrites) {
         self.context = context
+        self.channel = context.channel
         if mode == .direct, DirectWriteProbe.pipelineIsBare(below: context), let socket = ViewerSocket(of: context.channel) {
             path = .direct(socket, core: context.channel._channelCore)
         } else {
@@ -38,7 +40,7 @@ struct ViewerWriter {
 
     /// Bytes queued in the channel, not yet taken by the socket.
     var queuedBytes: Int {
-        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     /// Sends `frames` now, in one system call where it can; `true` when some wait in the channel's queue.
@@ -51,7 +53,7 @@ struct ViewerWriter {
         }
         var sent = 0
         // The channel owns the descriptor: once it is closed, the number may belong to another file.
-        if context.channel.isActive, !channelHoldsBytes() { sent = socket.send(frames) }
+        if channel.isActive, !channelHoldsBytes() { sent = socket.send(frames) }
         var handedToChannel = false
         for var frame in frames {
             if sent >= frame.readableBytes {
