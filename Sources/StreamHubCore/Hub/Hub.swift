@@ -19,7 +19,7 @@ public final class Hub: Sendable {
 
     let directory = StreamShards()
     private let fanouts: [LoopFanout]
-    private let viewers: ViewerEnvironment
+    private let viewerEnvironment: ViewerEnvironment
     /// State reads from the broker in flight, so a join storm on a new stream reads it once.
     private let stateReads = Mutex<[StreamID: EventLoopFuture<Void>]>([:])
     /// Viewer slots taken, counted from admission until the socket closes.
@@ -49,7 +49,7 @@ public final class Hub: Sendable {
             LoopFanout(eventLoop: loop, index: index, heartbeatTick: Self.heartbeatSweepInterval, heartbeatHorizon: horizon)
         }
         self.fanouts = fanouts
-        self.viewers = ViewerEnvironment(
+        self.viewerEnvironment = ViewerEnvironment(
             configuration: configuration, encoder: encoder, directory: directory, fanouts: fanouts, logger: logger, observer: observer)
         broker.attach(BrokerContext(hub: self))
     }
@@ -90,7 +90,7 @@ public final class Hub: Sendable {
         try options?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 256))
         let high = max(configuration.maxQueuedBytes, 2)
         try options?.setOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
-        try channel.pipeline.syncOperations.addHandler(ViewerHandler(streamID: streamID, environment: viewers))
+        try channel.pipeline.syncOperations.addHandler(ViewerHandler(streamID: streamID, environment: viewerEnvironment))
     }
 
     /// The event loops viewers live on.
