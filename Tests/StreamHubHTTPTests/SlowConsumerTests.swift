@@ -22,7 +22,13 @@ import Testing
     }
 
     @Test func viewerThatFallsBehindAndCatchesUpGetsEveryEventInOrder() async throws {
-        try await TestHub.run(TestHub.configuration { $0.hub.maxQueuedBytes = 64 << 20 }) { hub in
+        // Neither limit may close it: the queue limit is far above what is sent, and the write timeout
+        // above the time the publishes take on a busy machine.
+        let configuration = TestHub.configuration {
+            $0.hub.maxQueuedBytes = 64 << 20
+            $0.hub.writeTimeout = .seconds(120)
+        }
+        try await TestHub.run(configuration) { hub in
             let viewer = try await hub.joinAndStopReading()
             // More than the socket buffers hold (up to 4 MiB here): the hub queues the rest, then writes
             // straight to the socket again once its queue is empty.
