@@ -14,10 +14,11 @@ struct ClusterTests {
     /// can meet another test's server there, so in-process clusters get a namespace of their own.
     /// Clusters with a `streamhub` process keep the default one, the only one its flags give.
     static func node(
-        _ name: String, _ redis: RedisURL, namespace: String = "streamhub", edit: (inout StreamHubConfiguration) -> Void = { _ in }
+        _ name: String, _ redis: RedisURL, namespace: String = "streamhub", nodeTTL: Duration = .seconds(2),
+        edit: (inout StreamHubConfiguration) -> Void = { _ in }
     ) -> StreamHubConfiguration {
         TestHub.configuration {
-            $0.broker = .redis(ClusterConfiguration(redisURL: redis, nodeTTL: .seconds(2), namespace: namespace, redisTimeout: .seconds(1)))
+            $0.broker = .redis(ClusterConfiguration(redisURL: redis, nodeTTL: nodeTTL, namespace: namespace, redisTimeout: .seconds(1)))
             $0.nodeName = name
             $0.hub.viewerCountInterval = .milliseconds(100)
             $0.health.interval = .milliseconds(200)
@@ -33,11 +34,12 @@ struct ClusterTests {
     static func withTwoNodes(
         _ redis: RedisURL,
         namespace: String = uniqueNamespace(),
+        nodeTTL: Duration = .seconds(2),
         edit: @escaping @Sendable (inout StreamHubConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestHub, TestHub) async throws -> Void
     ) async throws {
-        try await TestHub.run(node("a", redis, namespace: namespace, edit: edit)) { a in
-            try await TestHub.run(node("b", redis, namespace: namespace, edit: edit)) { b in
+        try await TestHub.run(node("a", redis, namespace: namespace, nodeTTL: nodeTTL, edit: edit)) { a in
+            try await TestHub.run(node("b", redis, namespace: namespace, nodeTTL: nodeTTL, edit: edit)) { b in
                 try await waitUntilLinked(a, b)
                 try await body(a, b)
             }
@@ -146,7 +148,8 @@ struct ClusterTests {
 
     @Test func aRedisOutageKeepsEachNodeServingAndBothRecoverByThemselves() async throws {
         let redis = try await RedisServer()
-        try await Self.withTwoNodes(redis.url) { a, b in
+        // A node TTL longer than the outage's checks take on a busy machine: the other node's count must hold through them.
+        try await Self.withTwoNodes(redis.url, nodeTTL: .seconds(20)) { a, b in
             let onA = try await a.join("s")
             let onB = try await b.join("s")
             try await onA.waitForViewerCount(2)

@@ -112,7 +112,7 @@ import Testing
                     let request = try PublishRequest(body: Array(#"{"event":"quality_changed","data":{"n":\#(published)}}"#.utf8)[...])
                     let loop = loops[Int(published) % loops.count]
                     published = try await loop.flatSubmit { hub.hub.publish(request, to: stream, on: loop) }.get().eventID
-                    if published % 10 == 0 { try await Task.sleep(for: .milliseconds(1)) }
+                    if published % 2 == 0 { try await Task.sleep(for: .milliseconds(1)) }
                 }
                 return published
             }
