@@ -130,16 +130,15 @@ public final class Hub: Sendable {
     ) -> PublishReceipt {
         let wallClock = numbered?.wallClock ?? .now()
         let encoder = self.encoder
-        let (publication, delivery, wake) = directory.withStream(streamID) { directory in
+        let (publication, queued) = directory.withStream(streamID) { directory in
             let publication = directory.publish(request, to: streamID, now: .now(), assigned: numbered)
-            let (delivery, wake) = enqueue(
+            let queued = enqueue(
                 to: publication.viewersPerLoop, streamID: streamID, eventID: publication.eventID, event: request.event.rawValue,
                 receivedAt: receivedAt
             ) { encoder.published(request, to: streamID, as: publication, at: wallClock) }
-            return (publication, delivery, wake)
+            return (publication, queued)
         }
-        _ = delivery.frame  // Encoded here, outside the lock, unless a loop got to it first.
-        for fanout in wake { fanout.wake() }
+        queued.send()
         return PublishReceipt(
             streamID: streamID, eventID: publication.eventID, timestamp: wallClock, viewersLocal: publication.viewers, reach: reach)
     }
@@ -151,25 +150,36 @@ public final class Hub: Sendable {
         let encoder = self.encoder
         for change in directory.takeCountChanges() {
             // Takes no id, so its order against the stream's events does not matter.
-            let (delivery, wake) = enqueue(
+            enqueue(
                 to: change.viewersPerLoop, streamID: change.streamID, eventID: nil, event: EventName.viewerCountChanged, receivedAt: now
-            ) { encoder.viewerCount(change, at: wallClock) }
-            _ = delivery.frame
-            for fanout in wake { fanout.wake() }
+            ) { encoder.viewerCount(change, at: wallClock) }.send()
         }
     }
 
-    /// Queues a message for the loops that hold viewers of the stream; returns it and the loops to wake.
+    /// Queues a message for the loops that hold viewers of the stream; ``QueuedBroadcast/send()`` it
+    /// once out of the lock that ordered it.
     private func enqueue(
         to viewersPerLoop: [Int], streamID: StreamID, eventID: UInt64?, event: String, receivedAt: NIODeadline,
         encode: @escaping @Sendable () -> ByteBuffer
-    ) -> (Delivery, [LoopFanout]) {
+    ) -> QueuedBroadcast {
         let targets = viewersPerLoop.indices.filter { viewersPerLoop[$0] > 0 }
         let delivery = Delivery(
             streamID: streamID, eventID: eventID, event: event, receivedAt: receivedAt, loops: targets.count, observer: observer, encode: encode)
         var wake: [LoopFanout] = []
         for index in targets where fanouts[index].enqueue(delivery) { wake.append(fanouts[index]) }
-        return (delivery, wake)
+        return QueuedBroadcast(delivery: delivery, loopsToWake: wake)
+    }
+
+    /// A delivery in the loops' queues, not yet encoded, and the loops that must be woken for it.
+    private struct QueuedBroadcast: Sendable {
+        let delivery: Delivery
+        let loopsToWake: [LoopFanout]
+
+        /// Encodes the message (unless a loop got to it first) and wakes the loops.
+        func send() {
+            _ = delivery.frame
+            for fanout in loopsToWake { fanout.wake() }
+        }
     }
 
     // MARK: State
