@@ -78,8 +78,9 @@ public final class ClusterNode: Broker {
     // MARK: Publishing
 
     /// Numbers the event in Redis and publishes it to every node; while Redis is down, it is numbered here.
-    public func accept(_ request: PublishRequest, to streamID: StreamID, local: StreamSnapshot) -> Acceptance {
+    public func accept(_ request: PublishRequest, to streamID: StreamID, local: () -> StreamSnapshot) -> Acceptance {
         guard link.isUp else { return .numberHere(reach: .localOnly) }
+        let local = local()
         let acceptedAt = Timestamp.nanosecondsSince1970()
         let command = store.publish(
             request, to: streamID,

@@ -13,9 +13,10 @@ public protocol Broker: Service {
     func attach(_ context: BrokerContext)
 
     /// Numbers `request` and shares it with the other nodes, or says to number it on this node.
-    /// - Parameter local: This node's state of the stream before the event: its latest id (ids never
-    ///   go back, even after events numbered here) and its viewer count (for the peak).
-    func accept(_ request: PublishRequest, to streamID: StreamID, local: StreamSnapshot) -> Acceptance
+    /// - Parameter local: Reads this node's state of the stream before the event, for a broker that
+    ///   needs it: its latest id (ids never go back, even after events numbered here) and its viewer
+    ///   count (for the peak). A single node never reads it.
+    func accept(_ request: PublishRequest, to streamID: StreamID, local: () -> StreamSnapshot) -> Acceptance
 
     /// Reads the stream's state from the store the nodes share; `nil` when there is none to read
     /// (a single node, or the store unreachable). The future may fail; the hub then keeps its own.

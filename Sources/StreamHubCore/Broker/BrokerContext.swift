@@ -12,9 +12,6 @@ public final class BrokerContext: Sendable {
         self.hub = hub
     }
 
-    /// The hub's limits and timings (the stream-state TTL, the viewer-count interval).
-    public var configuration: HubConfiguration { hub.configuration }
-
     /// Applies an event another node accepted and broadcasts it to this node's viewers of the stream.
     /// - Parameter receivedAt: When this node received it, for the broadcast latency.
     public func apply(_ request: PublishRequest, to streamID: StreamID, assigned: EventAssignment, receivedAt: NIODeadline) {

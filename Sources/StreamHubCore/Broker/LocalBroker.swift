@@ -7,7 +7,7 @@ public struct LocalBroker: Broker {
 
     public func attach(_ context: BrokerContext) {}
 
-    public func accept(_ request: PublishRequest, to streamID: StreamID, local: StreamSnapshot) -> Acceptance {
+    public func accept(_ request: PublishRequest, to streamID: StreamID, local: () -> StreamSnapshot) -> Acceptance {
         .numberHere(reach: .disabled)
     }
 

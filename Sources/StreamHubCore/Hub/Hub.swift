@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import NIOWebSocket
 import Synchronization
 
 /// The hub on one node: viewers by stream, their state, admission and publishing.
@@ -106,8 +105,7 @@ public final class Hub: Sendable {
     public func publish(_ request: PublishRequest, to streamID: StreamID, on loop: any EventLoop) -> EventLoopFuture<PublishReceipt> {
         let receivedAt = NIODeadline.now()
         observer.eventPublished(request.event)
-        let local = directory.withStream(streamID) { $0.snapshot(of: streamID, wallClock: .now()) }
-        switch broker.accept(request, to: streamID, local: local) {
+        switch broker.accept(request, to: streamID, local: { state(of: streamID) }) {
         case .numberHere(let reach):
             return loop.makeSucceededFuture(apply(request, to: streamID, numbered: nil, receivedAt: receivedAt, reach: reach))
         case .numbered(let assigned):

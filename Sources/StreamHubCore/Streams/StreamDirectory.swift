@@ -54,10 +54,6 @@ struct StreamDirectory {
         let peakViewers: Int
         let lastEventID: UInt64
         let viewersPerLoop: [Int]
-
-        static func == (a: Self, b: Self) -> Bool {
-            (a.streamID, a.viewers, a.peakViewers, a.lastEventID) == (b.streamID, b.viewers, b.peakViewers, b.lastEventID)
-        }
     }
 
     private(set) var entries: [StreamID: Entry] = [:]
