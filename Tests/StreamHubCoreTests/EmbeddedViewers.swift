@@ -15,9 +15,11 @@ final class EmbeddedViewers {
         hub = Hub(configuration: configuration, eventLoopGroup: loop, logger: Logger(label: "test"), observer: observer)
     }
 
-    func addViewers(_ count: Int, of stream: StreamID) throws {
+    /// Adds `count` viewers of `stream`; `below` adds handlers to each pipeline before the viewer's.
+    func addViewers(_ count: Int, of stream: StreamID, below: (EmbeddedChannel) throws -> Void = { _ in }) throws {
         for _ in 0..<count {
             let channel = EmbeddedChannel(loop: loop)
+            try below(channel)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
             guard case .success = hub.admit(streamID: stream.rawValue, origin: nil, channel: channel) else { throw ChannelError.ioOnClosedChannel }
             try hub.attachViewer(of: stream, to: channel)

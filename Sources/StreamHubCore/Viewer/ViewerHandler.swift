@@ -119,7 +119,7 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func send(_ frames: some Collection<ByteBuffer>) {
-        guard writer?.send(frames) == true else { return }
+        guard let writer, writer.send(frames) else { return }
         watchQueue()
     }
 

@@ -7,7 +7,10 @@ import NIOCore
 /// channel's own write path (NIO's `_channelCore`, as the pipeline's head handler does), and the
 /// writer stays on that path until the queue is seen empty again, so bytes keep their order and the
 /// queue's limits apply. Otherwise every frame goes through the pipeline, with NIO's public API.
-struct ViewerWriter {
+///
+/// A class, not a struct: a write can fail and close the channel before it returns, and the
+/// handler then lets go of its writer from inside that write.
+final class ViewerWriter {
     private enum Path {
         case direct(ViewerSocket, core: any ChannelCore)
         case pipeline
@@ -44,7 +47,7 @@ struct ViewerWriter {
     }
 
     /// Sends `frames` now, in one system call where it can; `true` when some wait in the channel's queue.
-    mutating func send(_ frames: some Collection<ByteBuffer>) -> Bool {
+    func send(_ frames: some Collection<ByteBuffer>) -> Bool {
         for frame in frames { written += frame.readableBytes }
         guard case .direct(let socket, let core) = path else {
             for frame in frames { context.write(NIOAny(frame), promise: nil) }
@@ -71,7 +74,7 @@ struct ViewerWriter {
         return queuedBytes > 0
     }
 
-    private mutating func channelHoldsBytes() -> Bool {
+    private func channelHoldsBytes() -> Bool {
         guard channelMayHoldBytes else { return false }
         channelMayHoldBytes = queuedBytes > 0
         return channelMayHoldBytes
