@@ -27,9 +27,12 @@ struct APIError: Error, HTTPResponseError {
         switch rejection {
         case .badRequest: self.init(.badRequest, rejection.description)
         case .origin: self.init(.forbidden, rejection.description)
-        case .limit, .draining:
+        case .limit, .draining, .perIP:
             self.init(.serviceUnavailable, rejection.description)
             headers[.retryAfter] = "5"
+        case .rate:
+            self.init(.serviceUnavailable, rejection.description)
+            headers[.retryAfter] = "1"
         }
     }
 

@@ -25,9 +25,8 @@ public struct StreamHubConfiguration: Sendable {
     public var broker: BrokerFactory
     /// The node's name in the cluster and in alerts (`instance`); host name and port by default.
     public var nodeName: String?
-    /// Hummingbird's HTTP/1 settings for every connection until it is a viewer: decoder limits and
-    /// the keep-alive idle timeout.
-    public var http: HTTP1Channel.Configuration
+    /// Timeouts of HTTP connections and whose `X-Forwarded-For` counts.
+    public var edge: EdgeConfiguration
     /// How long `/readyz` and upgrades answer 503 before viewers are closed.
     public var shutdownDelay: Duration
     /// Time from SIGTERM to exit.
@@ -43,7 +42,7 @@ public struct StreamHubConfiguration: Sendable {
         health: HealthConfiguration = HealthConfiguration(),
         broker: BrokerFactory = .local,
         nodeName: String? = nil,
-        http: HTTP1Channel.Configuration = .init(idleTimeout: .seconds(60)),
+        edge: EdgeConfiguration = EdgeConfiguration(),
         shutdownDelay: Duration = .zero,
         shutdownGrace: Duration = .seconds(10)
     ) {
@@ -56,7 +55,7 @@ public struct StreamHubConfiguration: Sendable {
         self.health = health
         self.broker = broker
         self.nodeName = nodeName
-        self.http = http
+        self.edge = edge
         self.shutdownDelay = shutdownDelay
         self.shutdownGrace = shutdownGrace
     }
@@ -131,10 +130,13 @@ public struct StreamHubServer: Sendable {
         let application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
-                ViewerUpgradeChannel(hub: hub, publishing: routes.publishing, configuration: configuration.http, responder: responder)
+                ViewerUpgradeChannel(hub: hub, publishing: routes.publishing, edge: configuration.edge, metrics: metrics, responder: responder)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), backlog: 4096),
-            onServerRunning: { channel in await onListening(.main, channel.localAddress?.port ?? configuration.port) },
+            onServerRunning: { channel in
+                try? await channel.pipeline.addHandler(AcceptErrorWatch(metrics: metrics, logger: logger), position: .first).get()
+                await onListening(.main, channel.localAddress?.port ?? configuration.port)
+            },
             eventLoopGroupProvider: .shared(eventLoopGroup),
             logger: logger
         )

@@ -13,8 +13,8 @@ import StreamHubCore
 /// Upgraded viewers need no task and no async writer: after the 101 response the channel holds only
 /// the hub's viewer handler, which reads its frames itself. A refused handshake is answered here
 /// with its status and JSON error (NIO has consumed its request head). Publishes are answered in a
-/// ``DirectPublishHandler`` ahead of Hummingbird. The rest of the HTTP/1 setup is Hummingbird's own
-/// (`HTTP1Channel.Configuration`: decoder limits, idle timeout).
+/// ``DirectPublishHandler`` ahead of Hummingbird. Until it is a viewer, an ``HTTPConnectionGuard``
+/// holds the connection to the request and idle timeouts and the 16 KiB head.
 struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     enum Negotiated: Sendable {
         case viewer
@@ -31,7 +31,8 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     let hub: Hub
     /// Answers publishes below the router.
     let publishing: PublishEndpoint
-    let configuration: HTTP1Channel.Configuration
+    let edge: EdgeConfiguration
+    let metrics: HubMetrics
     let responder: HTTPChannelHandler.Responder
 
     /// Answers a client that does not read them may leave queued before the connection stops being read.
@@ -52,6 +53,7 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 attach: { channel in
                     guard case .success(let streamID) = outcome.value else { throw ChannelError.inappropriateOperationForState }
+                    try HTTPConnectionGuard.remove(from: channel)
                     try hub.attachViewer(of: streamID, to: channel)
                 }
             )
@@ -61,8 +63,7 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                         let pipeline = channel.pipeline.syncOperations
                         try pipeline.addHandler(KeepAliveNormalizer())
                         try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try pipeline.addHandler(
-                            HTTPConnectionStateHandler(idleTimeout: self.configuration.idleTimeout.map { .init($0) }, logger: logger))
+                        try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         try pipeline.addHandler(DirectPublishHandler(endpoint: publishing))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
@@ -76,20 +77,26 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enablePipelining = false
             configuration.enableErrorHandling = false
             configuration.enableResponseHeaderValidation = false
-            configuration.decoderConfiguration.maxHeaderFieldSize = self.configuration.httpDecoder.maxHeaderFieldSize
-            configuration.decoderConfiguration.maxHeaderListSize = self.configuration.httpDecoder.maxHeaderListSize
-            configuration.decoderConfiguration.maxHeaderFieldCount = self.configuration.httpDecoder.maxHeaderFieldCount
+            configuration.decoderConfiguration.maxHeaderFieldSize = HTTPConnectionGuard.maxHeadBytes
+            configuration.decoderConfiguration.maxHeaderListSize = HTTPConnectionGuard.maxHeadBytes
             // Until it is a viewer (whose limit is `--max-queued-bytes`), the bound on unread answers.
             let high = Self.maxQueuedAnswerBytes
             try channel.syncOptions?.setOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try HTTPConnectionGuard.install(
+                in: channel,
+                HTTPConnectionGuard(requestTimeout: edge.requestTimeout, idleTimeout: edge.idleTimeout, metrics: metrics, logger: logger)
+            )
             return Value(negotiated: negotiated, channel: channel)
         }
     }
 
     private func admit(_ head: HTTPRequestHead, channel: any Channel) -> Result<StreamID, APIError> {
         guard head.method == .GET, let rawID = Routes.viewerStreamID(path: head.uri) else { return .failure(.noWebSocketHere) }
-        return hub.admit(streamID: String(rawID), origin: head.headers.first(name: "origin"), channel: channel)
+        let client = edge.trustedProxies.client(
+            peer: channel.remoteAddress.flatMap(ClientAddress.init), forwardedFor: head.headers[canonicalForm: "x-forwarded-for"].map(String.init)
+        )
+        return hub.admit(streamID: String(rawID), origin: head.headers.first(name: "origin"), client: client, channel: channel)
             .mapError(APIError.init)
     }
 

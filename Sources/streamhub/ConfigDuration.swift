@@ -7,13 +7,17 @@ struct ConfigDuration: ExpressibleByArgument, CustomStringConvertible, Sendable 
 
     init?(argument: String) {
         guard let (amount, unit) = splitAmount(argument) else { return nil }
+        let millisecondsPerUnit: Int64
         switch unit {
-        case "ms": duration = .milliseconds(amount)
-        case "s": duration = .seconds(amount)
-        case "m": duration = .seconds(amount * 60)
-        case "h": duration = .seconds(amount * 3600)
+        case "ms": millisecondsPerUnit = 1
+        case "s": millisecondsPerUnit = 1000
+        case "m": millisecondsPerUnit = 60_000
+        case "h": millisecondsPerUnit = 3_600_000
         default: return nil
         }
+        let (milliseconds, overflow) = amount.multipliedReportingOverflow(by: millisecondsPerUnit)
+        guard !overflow else { return nil }
+        duration = .milliseconds(milliseconds)
         text = argument
     }
 

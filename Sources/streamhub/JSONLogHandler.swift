@@ -14,18 +14,22 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
+        write(level: event.level, message: event.message.description, metadata: metadata.merging(event.metadata ?? [:]) { $1 })
+    }
+
+    /// Writes one record, whatever the log level.
+    func write(level: Logger.Level, message: String, metadata: Logger.Metadata = [:]) {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("ts")
         writer.timestamp(.now())
         writer.key("level")
-        writer.string(event.level.rawValue)
+        writer.string(level.rawValue)
         writer.key("label")
         writer.string(label)
         writer.key("message")
-        writer.string(event.message.description)
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        writer.string(message)
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             writer.key(key)
             writer.string(value.description)
         }

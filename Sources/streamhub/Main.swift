@@ -35,7 +35,11 @@ enum Main {
         do {
             try await run(command)
         } catch {
-            FileHandle.standardError.write(Data("streamhub: \(error)\n".utf8))
+            if command.logFormat == "json" {
+                JSONLogHandler(label: "streamhub").write(level: .critical, message: "\(error)")
+            } else {
+                FileHandle.standardError.write(Data("streamhub: \(error)\n".utf8))
+            }
             Foundation.exit(1)
         }
     }
@@ -54,7 +58,13 @@ enum Main {
         if tokens.isEmpty {
             let token = generateToken()
             tokens = [token]
-            FileHandle.standardError.write(Data("streamhub: no --publish-token given; publishers must send: Authorization: Bearer \(token)\n".utf8))
+            // Whatever the log level: without it, nobody can publish.
+            let notice = "no --publish-token given; publishers must send: Authorization: Bearer \(token)"
+            if json {
+                JSONLogHandler(label: "streamhub").write(level: .notice, message: notice)
+            } else {
+                FileHandle.standardError.write(Data("streamhub: \(notice)\n".utf8))
+            }
         }
         let openFiles = ConnectionLimit.raiseOpenFileLimit()
         let hub = HubConfiguration(
@@ -66,7 +76,9 @@ enum Main {
             maxQueuedBytes: command.maxQueuedBytes.bytes,
             writeTimeout: command.writeTimeout.duration,
             streamStateTTL: command.streamStateTTL.duration,
-            socketWrites: SocketWrites(command.socketWrites) ?? .direct
+            socketWrites: SocketWrites(command.socketWrites) ?? .direct,
+            maxConnectionsPerIP: command.maxConnectionsPerIP,
+            maxConnectRate: command.maxConnectRate
         )
         let configuration = StreamHubConfiguration(
             host: command.host,
@@ -89,6 +101,11 @@ enum Main {
             broker: try command.redisURL.map { .redis(ClusterConfiguration(redisURL: try RedisURL($0), nodeTTL: command.nodeTTL.duration)) }
                 ?? .local,
             nodeName: command.nodeID,
+            edge: EdgeConfiguration(
+                requestTimeout: command.requestTimeout.duration,
+                idleTimeout: command.idleTimeout.duration,
+                trustedProxies: TrustedProxies(command.trustedProxyList.compactMap(TrustedProxies.Block.init))
+            ),
             shutdownDelay: command.shutdownDelay.duration,
             shutdownGrace: command.shutdownGrace.duration
         )
@@ -117,6 +134,10 @@ enum Main {
                 "redis_url": "\(command.redisURL.flatMap { try? RedisURL($0) }.map { "\($0)" } ?? "none (single node)")",
                 "node_id": "\(command.nodeID ?? "host name:port")", "node_ttl": "\(command.nodeTTL)",
                 "shutdown_delay": "\(command.shutdownDelay)", "shutdown_grace": "\(command.shutdownGrace)",
+                "request_timeout": "\(command.requestTimeout)", "idle_timeout": "\(command.idleTimeout)",
+                "max_connections_per_ip": "\(command.maxConnectionsPerIP.map(String.init) ?? "none")",
+                "max_connect_rate": "\(command.maxConnectRate.map(String.init) ?? "none")",
+                "trusted_proxies": "\(command.trustedProxyList.isEmpty ? "none" : command.trustedProxyList.joined(separator: ","))",
                 "event_loops": "\(SchedulerCores.count)", "log_level": "\(level)", "log_format": "\(command.logFormat)",
             ]
         )

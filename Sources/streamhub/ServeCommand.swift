@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import StreamHubCore
+import StreamHubHTTP
 import StreamHubRedis
 
 /// The command line: every flag of the contract, with its default and environment variable.
@@ -123,15 +124,40 @@ struct ServeCommand: ParsableCommand {
     @Option(help: Self.env("On SIGTERM, time until the process has exited.", "shutdown-grace"))
     var shutdownGrace = ConfigDuration(argument: "10s")!
 
+    @Option(
+        help: Self.env(
+            "A request, head and body, must arrive within this of its first byte (of the connection opening for the first).", "request-timeout"))
+    var requestTimeout = ConfigDuration(argument: "10s")!
+
+    @Option(help: Self.env("A keep-alive HTTP connection that sends nothing for this long after an answer is closed.", "idle-timeout"))
+    var idleTimeout = ConfigDuration(argument: "60s")!
+
+    @Option(
+        name: .customLong("max-connections-per-ip"),
+        help: Self.env("Most viewers one client address may hold (default: no limit); beyond it 503, reason per_ip.", "max-connections-per-ip"))
+    var maxConnectionsPerIP: Int?
+
+    @Option(
+        help: Self.env(
+            "Most new viewers per second on this node, in bursts up to it (default: no limit); beyond it 503, reason rate.", "max-connect-rate"))
+    var maxConnectRate: Int?
+
+    @Option(
+        help: Self.env(
+            "Comma-separated CIDR blocks of proxies whose X-Forwarded-For names the client (default: none; the TCP peer is the client).",
+            "trusted-proxies"))
+    var trustedProxies = ""
+
     @Option(help: Self.env("trace, debug, info, notice, warning, error or critical.", "log-level"))
     var logLevel = "info"
 
     @Option(help: Self.env("text or json.", "log-format"))
     var logFormat = "text"
 
-    /// Help text that names the option's environment variable.
+    /// Help text that names the option's range, if it has one, and its environment variable.
     private static func env(_ text: String, _ option: String) -> ArgumentHelp {
-        ArgumentHelp("\(text) [env: \(EnvironmentArguments.variable(for: option))]")
+        let range = FlagRanges.description(of: option).map { " Range: \($0)." } ?? ""
+        return ArgumentHelp("\(text)\(range) [env: \(EnvironmentArguments.variable(for: option))]")
     }
 
     /// Names of every option, for environment variables.
@@ -141,22 +167,41 @@ struct ServeCommand: ParsableCommand {
         "alert-repeat-interval",
         "alert-webhook-url", "alert-webhook-secret", "broadcast-latency-threshold", "reaped-spike-threshold",
         "connections-near-limit-threshold", "scheduling-lag-threshold", "redis-url", "node-id", "node-ttl", "shutdown-delay",
-        "shutdown-grace", "log-level", "log-format",
+        "shutdown-grace", "request-timeout", "idle-timeout", "max-connections-per-ip", "max-connect-rate", "trusted-proxies",
+        "log-level", "log-format",
     ]
     static let repeatableOptions: Set<String> = ["publish-token", "alert-webhook-url"]
 
+    /// Every duration flag, by name, for range checks.
+    private var durations: [(String, ConfigDuration)] {
+        [
+            ("ping-interval", pingInterval), ("pong-timeout", pongTimeout), ("viewer-count-interval", viewerCountInterval),
+            ("write-timeout", writeTimeout), ("stream-state-ttl", streamStateTTL), ("health-interval", healthInterval),
+            ("alert-for", alertFor), ("alert-repeat-interval", alertRepeatInterval),
+            ("broadcast-latency-threshold", broadcastLatencyThreshold), ("scheduling-lag-threshold", schedulingLagThreshold),
+            ("node-ttl", nodeTTL), ("shutdown-delay", shutdownDelay), ("shutdown-grace", shutdownGrace),
+            ("request-timeout", requestTimeout), ("idle-timeout", idleTimeout),
+        ]
+    }
+
+    /// Every integer flag that is set, by name, for range checks.
+    private var integers: [(String, Int)] {
+        [
+            ("port", port), ("metrics-port", metricsPort), ("metrics-top-streams", metricsTopStreams), ("max-connections", maxConnections),
+            ("max-queued-bytes", maxQueuedBytes.bytes), ("max-connections-per-ip", maxConnectionsPerIP), ("max-connect-rate", maxConnectRate),
+        ].compactMap { name, value in value.map { (name, $0) } }
+    }
+
     func validate() throws {
-        guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535, not \(port)") }
-        if let metricsPort {
-            guard (0...65_535).contains(metricsPort) else { throw ValidationError("--metrics-port must be from 0 to 65535, not \(metricsPort)") }
-            guard metricsPort != port || port == 0 else { throw ValidationError("--metrics-port must differ from --port (\(port))") }
+        for (flag, value) in integers {
+            guard let range = FlagRanges.integers[flag], !range.contains(value) else { continue }
+            throw ValidationError("--\(flag) must be from \(range.lowerBound) to \(range.upperBound), not \(value)")
         }
-        guard (1...10_000).contains(metricsTopStreams) else {
-            throw ValidationError("--metrics-top-streams must be from 1 to 10000, not \(metricsTopStreams)")
+        for (flag, value) in durations {
+            guard let range = FlagRanges.durations[flag], !range.contains(value.duration) else { continue }
+            throw ValidationError("--\(flag) must be from \(FlagRanges.text(range.lowerBound)) to \(FlagRanges.text(range.upperBound)), not \(value)")
         }
-        if let maxConnections, maxConnections < 1 {
-            throw ValidationError("--max-connections must be at least 1, not \(maxConnections)")
-        }
+        if let metricsPort, metricsPort == port, port != 0 { throw ValidationError("--metrics-port must differ from --port (\(port))") }
         for token in publishTokens where token.isEmpty || token.contains(where: \.isWhitespace) {
             throw ValidationError("--publish-token must be non-empty and contain no whitespace")
         }
@@ -167,16 +212,6 @@ struct ServeCommand: ParsableCommand {
                 throw ValidationError("--allowed-origins: '\(origin)' is not an origin like https://player.example.com or *")
             }
         }
-        try require(pingInterval, "--ping-interval", atLeast: .milliseconds(10))
-        try require(pongTimeout, "--pong-timeout", atLeast: .milliseconds(10))
-        try require(viewerCountInterval, "--viewer-count-interval", atLeast: .milliseconds(10))
-        try require(writeTimeout, "--write-timeout", atLeast: .milliseconds(10))
-        try require(streamStateTTL, "--stream-state-ttl", atLeast: .seconds(1))
-        try require(shutdownGrace, "--shutdown-grace", atLeast: .milliseconds(100))
-        try require(healthInterval, "--health-interval", atLeast: .milliseconds(100))
-        try require(alertRepeatInterval, "--alert-repeat-interval", atLeast: .seconds(1))
-        try require(broadcastLatencyThreshold, "--broadcast-latency-threshold", atLeast: .milliseconds(1))
-        try require(schedulingLagThreshold, "--scheduling-lag-threshold", atLeast: .milliseconds(1))
         for (flag, ratio) in [
             ("--reaped-spike-threshold", reapedSpikeThreshold), ("--connections-near-limit-threshold", connectionsNearLimitThreshold),
         ]
@@ -202,12 +237,13 @@ struct ServeCommand: ParsableCommand {
         if let nodeID, nodeID.isEmpty || nodeID.count > 128 || nodeID.contains(where: \.isWhitespace) {
             throw ValidationError("--node-id must be 1 to 128 characters without whitespace")
         }
-        try require(nodeTTL, "--node-ttl", atLeast: .seconds(1))
         guard shutdownDelay.duration < shutdownGrace.duration else {
             throw ValidationError("--shutdown-delay (\(shutdownDelay)) must be shorter than --shutdown-grace (\(shutdownGrace))")
         }
-        guard maxQueuedBytes.bytes >= 1024 else {
-            throw ValidationError("--max-queued-bytes must be at least 1024, not \(maxQueuedBytes)")
+        if !trustedProxies.isEmpty {
+            for block in trustedProxyList where TrustedProxies.Block(block) == nil {
+                throw ValidationError("--trusted-proxies: '\(block)' is not a CIDR block like 10.0.0.0/8 or 2001:db8::/32")
+            }
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; not '\(logLevel)'")
@@ -224,7 +260,7 @@ struct ServeCommand: ParsableCommand {
         allowedOrigins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    private func require(_ value: ConfigDuration, _ flag: String, atLeast minimum: Duration) throws {
-        guard value.duration >= minimum else { throw ValidationError("\(flag) must be at least \(minimum), not \(value)") }
+    var trustedProxyList: [String] {
+        trustedProxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

@@ -24,6 +24,7 @@ public final class Hub: Sendable {
     /// Viewer slots taken, counted from admission until the socket closes.
     private let openConnections = Atomic<Int>(0)
     private let isDraining = Atomic<Bool>(false)
+    private let clientLimits: ClientLimits
 
     /// - Parameters:
     ///   - configuration: Limits and timings.
@@ -43,6 +44,7 @@ public final class Hub: Sendable {
         self.observer = observer
         self.encoder = MessageEncoder(allocator: ByteBufferAllocator())
         self.broker = broker
+        self.clientLimits = ClientLimits(perAddress: configuration.maxConnectionsPerIP, rate: configuration.maxConnectRate)
         let horizon = max(configuration.pingInterval, configuration.pongTimeout)
         let fanouts = eventLoopGroup.makeIterator().enumerated().map { index, loop in
             LoopFanout(eventLoop: loop, index: index, heartbeatTick: Self.heartbeatSweepInterval, heartbeatHorizon: horizon)
@@ -58,8 +60,11 @@ public final class Hub: Sendable {
     /// Open viewer connections, including upgrades in progress.
     public var connections: Int { openConnections.load(ordering: .relaxed) }
 
-    /// Takes a connection slot for `channel` until it closes, or says (and counts) why not.
-    public func admit(streamID rawID: String, origin: String?, channel: any Channel) -> Result<StreamID, ViewerRejection> {
+    /// Takes a connection slot for `channel` (and one of its client's, under `--max-connections-per-ip`)
+    /// until it closes, or says (and counts) why not; the connect rate is checked last.
+    public func admit(
+        streamID rawID: String, origin: String?, client: ClientAddress? = nil, channel: any Channel
+    ) -> Result<StreamID, ViewerRejection> {
         func refuse(_ rejection: ViewerRejection) -> Result<StreamID, ViewerRejection> {
             observer.viewerRejected(rejection)
             return .failure(rejection)
@@ -74,6 +79,8 @@ public final class Hub: Sendable {
             return refuse(.limit)
         }
         channel.closeFuture.whenComplete { _ in self.openConnections.subtract(1, ordering: .relaxed) }
+        guard clientLimits.takeSlot(of: client, until: channel) else { return refuse(.perIP) }
+        guard clientLimits.takeConnectToken() else { return refuse(.rate) }
         return .success(streamID)
     }
 

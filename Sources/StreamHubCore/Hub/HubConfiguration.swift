@@ -18,6 +18,10 @@ public struct HubConfiguration: Sendable {
     public var streamStateTTL: Duration
     /// How viewers' frames reach their sockets.
     public var socketWrites: SocketWrites
+    /// Most viewers one client address may hold; `nil` is no limit.
+    public var maxConnectionsPerIP: Int?
+    /// Most new viewers a second, in bursts up to it; `nil` is no limit.
+    public var maxConnectRate: Int?
 
     /// Largest message a viewer may send, in bytes; larger ones close the connection with 1009.
     public static let maxViewerMessageBytes = 4096
@@ -31,7 +35,9 @@ public struct HubConfiguration: Sendable {
         maxQueuedBytes: Int = 1 << 20,
         writeTimeout: Duration = .seconds(10),
         streamStateTTL: Duration = .seconds(3600),
-        socketWrites: SocketWrites = .direct
+        socketWrites: SocketWrites = .direct,
+        maxConnectionsPerIP: Int? = nil,
+        maxConnectRate: Int? = nil
     ) {
         self.maxConnections = maxConnections
         self.allowedOrigins = allowedOrigins
@@ -42,5 +48,7 @@ public struct HubConfiguration: Sendable {
         self.writeTimeout = writeTimeout
         self.streamStateTTL = streamStateTTL
         self.socketWrites = socketWrites
+        self.maxConnectionsPerIP = maxConnectionsPerIP
+        self.maxConnectRate = maxConnectRate
     }
 }

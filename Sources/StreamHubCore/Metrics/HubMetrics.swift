@@ -24,6 +24,9 @@ public final class HubMetrics: HubObserver {
     private let closed: [ViewerCloseCause: Counter]
     private let rejected: [ViewerRejection: Counter]
     private let streams: Gauge
+    private let httpConnections: Gauge
+    private let httpClosed: [HTTPCloseReason: Counter]
+    private let acceptErrors: Counter
     private let connectionsLimit: Gauge
     private let published: [PublishedEvent: Counter]
     private let sent: [String: Counter]
@@ -55,6 +58,16 @@ public final class HubMetrics: HubObserver {
         closed = counters(name("streamhub_connections_closed_total", "Viewer connections closed, by reason."), "reason", ViewerCloseCause.allCases)
         rejected = counters(name("streamhub_connections_rejected_total", "Viewer upgrades refused, by reason."), "reason", ViewerRejection.allCases)
         streams = registry.makeGauge(descriptor: name("streamhub_streams", "Streams with viewers on this node."))
+        httpConnections = registry.makeGauge(
+            descriptor: name("streamhub_http_connections", "Open HTTP connections that are not viewers (publishers, scrapes, handshakes).")
+        )
+        httpClosed = counters(
+            name("streamhub_http_closed_total", "HTTP connections closed by the hub's timeouts and limits, by reason."), "reason",
+            HTTPCloseReason.allCases
+        )
+        acceptErrors = registry.makeCounter(
+            descriptor: name("streamhub_accept_errors_total", "Accepts that failed (e.g. out of file descriptors).")
+        )
         connectionsLimit = registry.makeGauge(
             descriptor: name(
                 "streamhub_connections_limit", "The effective viewer connection limit: min(--max-connections, open-file limit - reserve).")
@@ -125,6 +138,23 @@ public final class HubMetrics: HubObserver {
         if deliveries > 0 { sent[event]?.increment(by: Int64(deliveries)) }
         broadcastLatency[event]?.record(latency)
         broadcastLatencyWindow.record(latency)
+    }
+
+    // MARK: HTTP connections
+
+    /// An HTTP connection opened (`up`) or closed, or was upgraded to a viewer (not `up`).
+    public func httpConnection(up: Bool) {
+        if up { httpConnections.increment() } else { httpConnections.decrement() }
+    }
+
+    /// The hub closed an HTTP connection, for `reason`.
+    public func httpConnectionClosed(_ reason: HTTPCloseReason) {
+        httpClosed[reason]?.increment()
+    }
+
+    /// Accepting a connection failed.
+    public func acceptFailed() {
+        acceptErrors.increment()
     }
 
     // MARK: Health

@@ -4,6 +4,8 @@ public enum ViewerRejection: String, Error, Sendable, CaseIterable, CustomString
     case limit
     case origin
     case draining
+    case perIP = "per_ip"
+    case rate
 
     public var description: String {
         switch self {
@@ -11,6 +13,8 @@ public enum ViewerRejection: String, Error, Sendable, CaseIterable, CustomString
         case .limit: "the hub is at its connection limit; retry later"
         case .origin: "origin not allowed"
         case .draining: "the hub is shutting down; retry on another node"
+        case .perIP: "too many viewer connections from this address; retry later"
+        case .rate: "too many new viewers this second; retry in a second"
         }
     }
 }
