@@ -21,6 +21,10 @@ final class TestViewer: Sendable {
         /// A small receive buffer makes a viewer that stops reading back up the server quickly.
         var receiveBufferBytes: Int?
         var webSocketVersion = "13"
+        /// The loopback address to connect from (`127.0.0.2`, ...), for per-address limits.
+        var sourceAddress: String?
+        /// More request headers, as `X-Forwarded-For: 203.0.113.7`.
+        var extraHeaders: [String] = []
     }
 
     let channel: any Channel
@@ -44,6 +48,7 @@ final class TestViewer: Sendable {
                     ])
                 }
             }
+        if let source = options.sourceAddress { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
         if let bytes = options.receiveBufferBytes {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(bytes))
         }
@@ -57,6 +62,7 @@ final class TestViewer: Sendable {
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: \(options.webSocketVersion)\r\n"
         if let origin = options.origin { request += "Origin: \(origin)\r\n" }
+        for header in options.extraHeaders { request += "\(header)\r\n" }
         request += "\r\n"
         try await writeBelowEncoder(channel, Array(request.utf8))
         switch try await handshake.result.futureResult.get() {
