@@ -51,7 +51,35 @@ import Testing
         #expect(whole.received(frame(.text, Array(repeating: 0, count: 10))) == .none, "each message counts from zero")
     }
 
-    @Test(arguments: [(UInt16(1000), UInt16(1000)), (1001, 1001), (4000, 4000), (1005, 1002), (1006, 1002), (2999, 1002), (5000, 1002)])
+    @Test func textThatIsNotUTF8ClosesWith1007AtItsFirstBadByteEvenAcrossFragments() {
+        var machine = ViewerStateMachine()
+        let header = ViewerFrameReader.DataHeader(opcode: .text, fin: true, reservedBits: 0, masked: true, length: 10)
+        #expect(machine.received(.dataHeader(header)) == .none)
+        #expect(machine.received(.payload(ByteBuffer(bytes: [0x61, 0xED]), frameEnds: false)) == .none)
+        #expect(
+            machine.received(.payload(ByteBuffer(bytes: [0xA0]), frameEnds: false)) == .close(.invalidText, cause: .protocol), "before the frame ends"
+        )
+        var fragments = ViewerStateMachine()
+        #expect(fragments.received(frame(.text, [0xCE], fin: false)) == .none, "a character may span fragments")
+        #expect(fragments.received(frame(.continuation, [0xBA, 0xE2], fin: false)) == .none)
+        #expect(fragments.received(frame(.continuation, [0x82])) == .close(.invalidText, cause: .protocol), "the message ends mid-character")
+        var binary = ViewerStateMachine()
+        #expect(binary.received(frame(.binary, [0xFF, 0xFE])) == .none, "binary messages are not text")
+    }
+
+    @Test func aCloseWithAOneBytePayloadIs1002AndWithAReasonThatIsNotUTF8Is1007() {
+        var oneByte = ViewerStateMachine()
+        #expect(oneByte.received(frame(.connectionClose, [0x03])) == .replyToClose(.protocolError, cause: .protocol))
+        var badReason = ViewerStateMachine()
+        #expect(badReason.received(frame(.connectionClose, [0x03, 0xE8, 0xFF])) == .replyToClose(.invalidText, cause: .protocol))
+        var goodReason = ViewerStateMachine()
+        #expect(goodReason.received(frame(.connectionClose, [0x03, 0xE8] + Array("κόσμε".utf8))) == .replyToClose(.echo(code: 1000), cause: .client))
+    }
+
+    @Test(arguments: [
+        (UInt16(1000), UInt16(1000)), (1001, 1001), (1012, 1012), (4000, 4000), (0, 1002), (999, 1002), (1004, 1002), (1005, 1002),
+        (1006, 1002), (1015, 1002), (2999, 1002), (5000, 1002),
+    ])
     func aClientCloseIsEchoedWhenItsCodeMayBeSentAndRefusedOtherwise(sent: UInt16, answered: UInt16) {
         var machine = ViewerStateMachine()
         guard case .replyToClose(let reason, let cause) = machine.received(closeFrame(code: sent)) else {
@@ -73,6 +101,20 @@ import Testing
         machine.socketClosed()
         #expect(machine.received(frame(.ping)) == .none)
         #expect(machine.readFailed(tooBig: true) == .close(.messageTooBig, cause: .protocol))
+    }
+}
+
+extension ViewerStateMachine {
+    /// Feeds a whole frame as the reader would hand it over; the first action that is not `.none`.
+    mutating func received(_ frame: WebSocketFrame) -> Action {
+        guard !frame.opcode.isControlOpcode else { return received(.control(frame)) }
+        let header = ViewerFrameReader.DataHeader(
+            opcode: frame.opcode, fin: frame.fin, reservedBits: (frame.rsv1 ? 4 : 0) | (frame.rsv2 ? 2 : 0) | (frame.rsv3 ? 1 : 0),
+            masked: frame.maskKey != nil, length: frame.length
+        )
+        let first = received(.dataHeader(header))
+        guard first == .none else { return first }
+        return received(.payload(frame.unmaskedData, frameEnds: true))
     }
 }
 

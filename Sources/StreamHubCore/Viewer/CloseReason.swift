@@ -12,6 +12,7 @@ public struct CloseReason: Sendable, Hashable {
     public static let normal = CloseReason(code: 1000, text: "")
     public static let goingAway = CloseReason(code: 1001, text: "server shutting down")
     public static let protocolError = CloseReason(code: 1002, text: "protocol error")
+    public static let invalidText = CloseReason(code: 1007, text: "invalid UTF-8 text")
     public static let slowConsumer = CloseReason(code: 1008, text: "slow consumer: outbound queue over limit")
     public static let slowConsumerStalled = CloseReason(code: 1008, text: "slow consumer: queued data not read in time")
     public static let messageTooBig = CloseReason(code: 1009, text: "message exceeds 4096 bytes")

@@ -183,9 +183,9 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         var bytes = unwrapInboundIn(data)
         frames.append(&bytes)
         do {
-            while protocolState.state != .closed, let frame = try frames.next() {
+            while protocolState.state != .closed, let piece = try frames.next() {
                 heartbeat.heard(at: .now())
-                perform(protocolState.received(frame), context: context)
+                perform(protocolState.received(piece), context: context)
             }
         } catch {
             perform(protocolState.readFailed(tooBig: error == .tooBig), context: context)
