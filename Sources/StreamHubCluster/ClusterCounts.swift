@@ -49,7 +49,11 @@ struct ClusterCounts {
     func remoteViewers(of streams: Set<StreamID>) -> [StreamID: Int] {
         var totals: [StreamID: Int] = [:]
         totals.reserveCapacity(streams.count)
-        for id in streams { totals[id] = nodes.values.reduce(0) { $0 + ($1.counts[id] ?? 0) } }
+        // Each count is at most ClusterLimits.maxViewers; the sum saturates all the same, with room
+        // left for this node's own viewers.
+        for id in streams {
+            totals[id] = nodes.values.reduce(0) { total, node in min(Int.max / 2, total + min(Int.max / 2, node.counts[id] ?? 0)) }
+        }
         return totals
     }
 }

@@ -37,7 +37,8 @@ struct ClusterStore: Sendable {
 
     /// The id and peak the publish script gave the event.
     static func assignment(from reply: RESPValue) throws(RedisError) -> (eventID: UInt64, peakViewers: Int) {
-        guard let values = reply.array ?? nil, values.count == 2, let id = values[0].integer, let peak = values[1].integer, id > 0, peak >= 0
+        guard let values = reply.array ?? nil, values.count == 2, let id = values[0].integer, let peak = values[1].integer,
+            (1...ClusterLimits.maxEventID).contains(id), (0...ClusterLimits.maxViewers).contains(peak)
         else { throw .protocolViolation("unexpected reply to the publish script") }
         return (UInt64(id), Int(peak))
     }
@@ -54,12 +55,18 @@ struct ClusterStore: Sendable {
             guard let key = values[index].string, let value = values[index + 1].bytes else { throw .protocolViolation("unexpected reply to HGETALL") }
             fields[key] = value
         }
-        func number(_ key: String) -> Int64 { fields[key].flatMap { Int64(String(decoding: $0, as: UTF8.self)) } ?? 0 }
+        func number(_ key: String, in range: ClosedRange<Int64>) throws(RedisError) -> Int64 {
+            guard let field = fields[key] else { return 0 }
+            guard let value = Int64(String(decoding: field, as: UTF8.self)), range.contains(value) else {
+                throw .protocolViolation("stream state field \(key) out of range")
+            }
+            return value
+        }
         return StoredStreamState(
-            lastEventID: UInt64(max(0, number("id"))),
+            lastEventID: UInt64(try number("id", in: 0...ClusterLimits.maxEventID)),
             status: fields["status"].flatMap { StreamStatus(rawValue: String(decoding: $0, as: UTF8.self)) } ?? .offline,
             quality: fields["quality"].flatMap { $0.isEmpty ? nil : $0 },
-            peakViewers: Int(max(0, number("peak")))
+            peakViewers: Int(try number("peak", in: 0...ClusterLimits.maxViewers))
         )
     }
 

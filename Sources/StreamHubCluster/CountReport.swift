@@ -38,7 +38,8 @@ extension CountReport {
         guard let members = JSONScanner.members(ofObject: try fields.value("counts")) else { throw .invalid("counts") }
         var counts: [StreamID: Int] = [:]
         for member in members {
-            guard let id = StreamID(member.key), let count = JSONScanner.integer(member.value), count >= 0 else { throw .invalid("counts") }
+            guard let id = StreamID(member.key), let count = JSONScanner.integer(member.value) else { throw .invalid("counts") }
+            guard (0...ClusterLimits.maxViewers).contains(count) else { throw .outOfRange("counts") }
             counts[id] = Int(count)
         }
         self.sender = try ClusterSender(fields)

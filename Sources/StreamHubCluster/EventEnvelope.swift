@@ -41,13 +41,14 @@ struct EventEnvelope: Sendable {
         guard let streamID = StreamID(try fields.string("stream_id")) else { throw .invalid("stream_id") }
         guard let event = PublishedEvent(rawValue: try fields.string("event")) else { throw .invalid("event") }
         guard let data = JSONScanner.members(ofObject: try fields.value("data")) else { throw .invalid("data") }
-        let eventID = try fields.integer("id")
-        let peak = try fields.integer("peak_viewers")
-        guard eventID > 0, peak >= 0 else { throw .invalid(eventID > 0 ? "peak_viewers" : "id") }
+        let eventID = try fields.integer("id", in: 1...ClusterLimits.maxEventID)
+        let peak = try fields.integer("peak_viewers", in: 0...ClusterLimits.maxViewers)
+        let now = Timestamp.nanosecondsSince1970()
+        self.acceptedAtNanos = try fields.integer(
+            "accepted_at_ns", in: (now - ClusterLimits.maxClockSkewNanos)...(now + ClusterLimits.maxClockSkewNanos))
         self.sender = sender
         self.streamID = streamID
         self.request = PublishRequest(event: event, members: data)
-        self.acceptedAtNanos = try fields.integer("accepted_at_ns")
         self.eventID = UInt64(eventID)
         self.peakViewers = Int(peak)
     }
@@ -59,6 +60,7 @@ enum ClusterMessageError: Error, Equatable, CustomStringConvertible {
     case notAnObject
     case missing(String)
     case invalid(String)
+    case outOfRange(String)
 
     var description: String {
         switch self {
@@ -66,6 +68,7 @@ enum ClusterMessageError: Error, Equatable, CustomStringConvertible {
         case .notAnObject: "not a JSON object"
         case .missing(let field): "no \"\(field)\" field"
         case .invalid(let field): "\"\(field)\" has the wrong type or value"
+        case .outOfRange(let field): "\"\(field)\" is out of range"
         }
     }
 }
@@ -106,6 +109,13 @@ struct MessageFields {
 
     func integer(_ key: String) throws(ClusterMessageError) -> Int64 {
         guard let integer = JSONScanner.integer(try value(key)) else { throw .invalid(key) }
+        return integer
+    }
+
+    /// An integer field that must fall in `range`.
+    func integer(_ key: String, in range: ClosedRange<Int64>) throws(ClusterMessageError) -> Int64 {
+        let integer = try integer(key)
+        guard range.contains(integer) else { throw .outOfRange(key) }
         return integer
     }
 }

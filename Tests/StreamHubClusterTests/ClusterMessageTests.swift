@@ -10,8 +10,10 @@ import Testing
     let stream = StreamID("match-7")!
 
     /// What the publish script sends: the template with the id and peak spliced in.
+    let acceptedAt = Timestamp.nanosecondsSince1970() - 5_000_000
+
     private func envelope(_ request: PublishRequest, id: String = "12", peak: String = "30") -> [UInt8] {
-        let prefix = EventEnvelope.prefix(sender: sender, streamID: stream, request: request, acceptedAtNanos: 1_700_000_000_123_000_000)
+        let prefix = EventEnvelope.prefix(sender: sender, streamID: stream, request: request, acceptedAtNanos: acceptedAt)
         return prefix + Array("\(id),\"peak_viewers\":\(peak)}".utf8)
     }
 
@@ -23,7 +25,26 @@ import Testing
         #expect(decoded.request.event == .qualityChanged)
         #expect(decoded.request.dataObject == Array(#"{"quality":"1080p","bitrate_kbps":6000.50}"#.utf8))
         #expect(decoded.eventID == 12 && decoded.peakViewers == 30)
-        #expect(decoded.acceptedAtNanos == 1_700_000_000_123_000_000)
+        #expect(decoded.acceptedAtNanos == acceptedAt)
+    }
+
+    /// Values a node of another version, or anyone with access to Redis, could put there.
+    @Test(arguments: [
+        ("9007199254740992", "30", "id"), ("12", "10000001", "peak_viewers"), ("12", "-1", "peak_viewers"),
+        ("9223372036854775807", "30", "id"),
+    ])
+    func anEnvelopeWithAValueOutOfRangeIsRefused(id: String, peak: String, field: String) throws {
+        let request = try PublishRequest(body: Array(#"{"event":"stream_started"}"#.utf8)[...])
+        #expect(throws: ClusterMessageError.outOfRange(field)) { try EventEnvelope(decoding: envelope(request, id: id, peak: peak)) }
+    }
+
+    @Test(arguments: [Int64.min, 0, Int64.max])
+    func anEnvelopeAcceptedMoreThanADayFromThisClockIsRefused(acceptedAt: Int64) throws {
+        let request = try PublishRequest(body: Array(#"{"event":"stream_started"}"#.utf8)[...])
+        let payload =
+            EventEnvelope.prefix(sender: sender, streamID: stream, request: request, acceptedAtNanos: acceptedAt)
+            + Array(#"1,"peak_viewers":0}"#.utf8)
+        #expect(throws: ClusterMessageError.outOfRange("accepted_at_ns")) { try EventEnvelope(decoding: payload) }
     }
 
     @Test(arguments: [
@@ -47,13 +68,15 @@ import Testing
         }
     }
 
-    @Test func aCountReportRoundTripsAndRefusesNegativeCounts() throws {
+    @Test func aCountReportRoundTripsAndRefusesCountsOutOfRange() throws {
         let report = CountReport(sender: sender, full: false, counts: [stream: 3, StreamID("other")!: 0])
         #expect(try CountReport(decoding: report.encoded()) == report)
         let leaving = CountReport(sender: sender, full: true, counts: [:], leaving: true)
         #expect(try CountReport(decoding: leaving.encoded()) == leaving)
         let negative = #"{"node":"a","instance":1,"full":true,"counts":{"s":-1}}"#
-        #expect(throws: ClusterMessageError.invalid("counts")) { try CountReport(decoding: Array(negative.utf8)) }
+        #expect(throws: ClusterMessageError.outOfRange("counts")) { try CountReport(decoding: Array(negative.utf8)) }
+        let huge = #"{"node":"a","instance":1,"full":true,"counts":{"victim":9223372036854775807}}"#
+        #expect(throws: ClusterMessageError.outOfRange("counts")) { try CountReport(decoding: Array(huge.utf8)) }
     }
 
     @Test func storedStateIsReadFromHGETALLAndAnEmptyHashIsAnUnseenStream() throws {
@@ -64,6 +87,10 @@ import Testing
         #expect(stored == StoredStreamState(lastEventID: 7, status: .live, quality: Array(#"{"q":"4k"}"#.utf8), peakViewers: 12))
         #expect(try ClusterStore.storedState(from: .array([])) == .unseen)
         #expect(throws: RedisError.self) { try ClusterStore.storedState(from: .integer(1)) }
+        for (field, value) in [("id", "9007199254740992"), ("id", "-1"), ("peak", "99999999999")] {
+            let hostile = RESPValue.array([field, value].map { .bulkString(Array($0.utf8)) })
+            #expect(throws: RedisError.self) { try ClusterStore.storedState(from: hostile) }
+        }
     }
 }
 

@@ -223,6 +223,46 @@ struct ClusterTests {
             #expect(try await a.get("/api/v1/streams/s").json["viewer_count"] as? Int == 1)
         }
     }
+
+    /// What crashed a whole cluster before: one message with values out of range, seen by every node at once.
+    @Test func hostileValuesOnTheRedisChannelsAreDroppedAndEveryNodeKeepsServing() async throws {
+        let redis = try await RedisServer()
+        defer { redis.stop() }
+        let namespace = Self.uniqueNamespace()
+        try await Self.withTwoNodes(redis.url, namespace: namespace) { a, b in
+            let viewer = try await b.join("victim")
+            _ = try await viewer.waitFor("stream_state")
+            let intruder = try await RedisConnection.connect(to: redis.url)
+            let envelope = { (id: String, at: String, peak: String) in
+                #"{"node":"x","instance":1,"stream_id":"victim","event":"stream_started","accepted_at_ns":\#(at),"data":{},"id":\#(id),"peak_viewers":\#(peak)}"#
+            }
+            let now = "\(Int64(Date().timeIntervalSince1970 * 1e9))"
+            let hostile: [(String, String)] = [
+                ("counts", #"{"node":"x","instance":1,"full":true,"counts":{"victim":9223372036854775807}}"#),
+                ("counts", #"{"node":"y","instance":1,"full":true,"counts":{"victim":-9223372036854775808}}"#),
+                ("counts", #"{"node":"z","instance":1,"full":true,"counts":{"victim":10000001}}"#),
+                ("events", envelope("1", "-9223372036854775808", "0")),
+                ("events", envelope("1", "9223372036854775807", "0")),
+                ("events", envelope("9223372036854775807", now, "0")),
+                ("events", envelope("1", now, "9223372036854775807")),
+                ("events", String(repeating: "[", count: 100_000)),
+                ("events", #"{"node":"x","data":"# + String(repeating: "x", count: 8 << 20) + "}"),
+            ]
+            for (channel, payload) in hostile {
+                try await intruder.send(RedisCommand("PUBLISH", ["\(namespace):\(channel)", payload]))
+            }
+            await intruder.close()
+            for node in [a, b] {
+                try await eventually("\(hostile.count) dropped") {
+                    try await node.scrape().value("streamhub_cluster_dropped_messages_total") == Double(hostile.count) ? true : nil
+                }
+            }
+            // Both nodes still serve: a publish on one reaches the viewer on the other, with a true count.
+            #expect(try await a.publish("victim", "stream_started").status == 202)
+            _ = try await viewer.waitFor("stream_started")
+            #expect(try await a.get("/api/v1/streams/victim").json["viewer_count"] as? Int == 1)
+        }
+    }
 }
 
 /// Waits until every hub reports `streamhub_cluster_up 1`.

@@ -16,18 +16,36 @@ import Testing
         let bytes = Array(Self.wire.utf8)
         var buffer = ByteBuffer()
         var decoded: [RESPValue] = []
+        var decoder = RESPDecoder()
         for start in stride(from: 0, to: bytes.count, by: chunkSize) {
             buffer.writeBytes(bytes[start..<min(bytes.count, start + chunkSize)])
-            while let value = try RESPDecoder.parse(&buffer) { decoded.append(value) }
+            while let value = try decoder.next(&buffer) { decoded.append(value) }
         }
         #expect(decoded == Self.values)
         #expect(buffer.readableBytes == 0)
     }
 
-    @Test(arguments: ["?x\r\n", ":12a\r\n", "$-2\r\n", "$3\r\nabcde\r\n", "*-5\r\n"])
-    func refusesWhatIsNotRESP(wire: String) {
+    @Test(arguments: [
+        "?x\r\n", ":12a\r\n", "$-2\r\n", "$3\r\nabcde\r\n", "*-5\r\n", "*2000000\r\n", "$99999999999\r\n", "+a\rb\r\n",
+        String(repeating: "*1\r\n", count: 40) + ":1\r\n", "+" + String(repeating: "x", count: 70_000),
+    ])
+    func refusesWhatIsNotRESPOrTooLarge(wire: String) {
         var buffer = ByteBuffer(string: wire)
-        #expect(throws: RedisError.self) { try RESPDecoder.parse(&buffer) }
+        var decoder = RESPDecoder()
+        #expect(throws: RedisError.self) { while try decoder.next(&buffer) != nil {} }
+    }
+
+    @Test func aHugeDeclaredArrayCostsOnlyWhatArrivedAndNothingIsParsedTwice() throws {
+        var decoder = RESPDecoder()
+        var buffer = ByteBuffer(string: "*1000000\r\n")
+        #expect(try decoder.next(&buffer) == nil)
+        #expect(buffer.readableBytes == 0, "the header is consumed once")
+        for _ in 0..<999_999 { buffer.writeString(":1\r\n") }
+        #expect(try decoder.next(&buffer) == nil)
+        #expect(buffer.readableBytes == 0, "every whole element is consumed as it arrives")
+        buffer.writeString(":2\r\n")
+        let value = try #require(try decoder.next(&buffer))
+        #expect(value.array?.count == 1_000_000 && value.array?.last == .integer(2))
     }
 
     @Test func encodesCommandsAsArraysOfBulkStrings() {
