@@ -20,11 +20,18 @@ final class HubProcess: Sendable {
         try await ChildProcess.run(executable, arguments, environment: environment)
     }
 
-    /// Starts `streamhub --port 0` with `arguments` and waits until it listens; `token: nil` lets it generate one.
-    init(_ arguments: [String], token: String? = TestHub.token) async throws {
+    /// Starts `streamhub --port 0` with `arguments` and waits until it listens; `token: nil` lets it
+    /// generate one; `openFiles` starts it with that open-file limit (soft and hard).
+    init(_ arguments: [String], token: String? = TestHub.token, openFiles: Int? = nil) async throws {
         let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["--host", "127.0.0.1", "--port", "0"] + (token.map { ["--publish-token", $0] } ?? []) + arguments
+        let hubArguments = ["--host", "127.0.0.1", "--port", "0"] + (token.map { ["--publish-token", $0] } ?? []) + arguments
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", Self.executable.path] + hubArguments
+        } else {
+            process.executableURL = Self.executable
+            process.arguments = hubArguments
+        }
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
