@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct CommandLineTests {
@@ -17,6 +18,17 @@ import Testing
         (["--redis-url", "redis://127.0.0.1:6379"], "--publish-token"),
         (["--node-ttl", "10ms"], "--node-ttl"),
         (["--node-id", "two words"], "--node-id"),
+        // Out of range or too large to hold: the same one line, never a trap.
+        (["--ping-interval", "1000h"], "--ping-interval"),
+        (["--pong-timeout", "9999999999999999h"], "--pong-timeout"),
+        (["--stream-state-ttl", "25h"], "--stream-state-ttl"),
+        (["--request-timeout", "0s"], "--request-timeout"),
+        (["--idle-timeout", "2d"], "--idle-timeout"),
+        (["--max-connections-per-ip", "0"], "--max-connections-per-ip"),
+        (["--max-connect-rate", "-5"], "--max-connect-rate"),
+        (["--max-connections", "99999999999999999999"], "--max-connections"),
+        (["--trusted-proxies", "10.0.0.0/33"], "--trusted-proxies"),
+        (["--trusted-proxies", "proxy.example.com"], "--trusted-proxies"),
     ])
     func badValueStopsTheStartWithOneLineNamingTheFlag(arguments: [String], flag: String) async throws {
         let result = try await HubProcess.runToExit(arguments)
@@ -42,12 +54,26 @@ import Testing
             "--shutdown-grace", "--log-level", "--log-format", "--version", "--metrics-port", "--metrics-top-streams",
             "--health-interval", "--alert-for", "--alert-repeat-interval", "--alert-webhook-url", "--alert-webhook-secret",
             "--broadcast-latency-threshold", "--reaped-spike-threshold", "--connections-near-limit-threshold",
-            "--scheduling-lag-threshold", "--redis-url", "--node-id", "--node-ttl",
+            "--scheduling-lag-threshold", "--redis-url", "--node-id", "--node-ttl", "--request-timeout", "--idle-timeout",
+            "--max-connections-per-ip", "--max-connect-rate", "--trusted-proxies",
         ] {
             #expect(help.contains(flag), "\(flag) missing from --help")
         }
-        #expect(help.contains("[env: STREAMHUB_PING_INTERVAL] (default: 20s)"))
+        #expect(help.contains("Range: 10ms to 1h. [env: STREAMHUB_PING_INTERVAL] (default: 20s)"))
+        #expect(help.contains("Range: 0 to 65535. [env: STREAMHUB_PORT]"))
         #expect(help.contains("[env: STREAMHUB_PUBLISH_TOKEN]"))
+    }
+
+    @Test func underJSONLoggingEveryLineIsJSONTheGeneratedTokenNoticeIncluded() async throws {
+        let hub = try await HubProcess(["--log-format", "json"], token: nil)
+        let lines = hub.log.split(separator: "\n")
+        #expect(lines.count >= 2)
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["message"] is String, "not a JSON log line: \(line)")
+        }
+        #expect(lines.contains { $0.contains("Authorization: Bearer ") && $0.contains(#""level":"notice""#) })
+        hub.terminate()
     }
 
     @Test func versionPrintsTheVersion() async throws {

@@ -17,6 +17,7 @@ import Glibc
         defer { hub.terminate() }
         let client = HubClient(port: hub.port)
         func answered() async throws -> Int { try await client.get("/api/v1/streams/flood").json["id"] as? Int ?? -1 }
+        let rssBefore = try hub.residentBytes()
         let socket = try NonBlockingClient(port: hub.port, receiveBuffer: 4096)
         defer { socket.close() }
         let body = #"{"event":"stream_started"}"#
@@ -51,6 +52,9 @@ import Glibc
             .split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) } ?? (4 << 20)
         let bound = (kernelSendBuffer + 3 * 64 * 1024) / 150
         #expect(accepted > 0 && accepted < bound, "\(accepted) publishes answered of \(sent) sent; at most \(bound) fit the buffers")
+        // Memory follows what is held, not what is sent: 64 KiB of answers, one read, the accepted events.
+        let growth = try hub.residentBytes() - rssBefore
+        #expect(growth < 32 << 20, "the hub's RSS grew \(growth >> 20) MiB")
     }
 }
 

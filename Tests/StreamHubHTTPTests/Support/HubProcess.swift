@@ -51,6 +51,15 @@ final class HubProcess: Sendable {
 
     var log: String { output.text }
 
+    /// The process's resident memory (`VmRSS`), in bytes.
+    func residentBytes() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = line.split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap({ Int($0) })
+        else { throw TestFailure("no VmRSS for \(process.processIdentifier)") }
+        return kilobytes * 1024
+    }
+
     func terminate() { process.terminate() }
 
     /// Waits for the process to exit and returns its status.
