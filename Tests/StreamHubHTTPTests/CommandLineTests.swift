@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct CommandLineTests {
+@Suite(.serialized, .timeLimit(.minutes(1))) struct CommandLineTests {
     @Test(arguments: [
         (["--ping-interval", "5x"], "--ping-interval"),
         (["--port", "70000"], "--port"),

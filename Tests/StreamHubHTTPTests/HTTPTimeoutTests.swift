@@ -12,7 +12,7 @@ import Testing
     @Test func silentAndHalfHeadConnectionsAreClosedAfterTheRequestTimeoutWhileOthersAreServed() async throws {
         try await TestHub.run(Self.edge) { hub in
             var attackers: [RawTCPClient] = []
-            for index in 0..<300 {
+            for index in 0..<200 {
                 let client = try await RawTCPClient.connect(port: hub.port)
                 if index.isMultiple(of: 2) { try await client.send("GET /api/v1/streams/s/ws HTTP/1.1\r\nHost: h\r\nUpgr") }
                 attackers.append(client)
@@ -25,7 +25,7 @@ import Testing
             for client in attackers { try await client.waitUntilClosed(timeout: .seconds(10)) }
             #expect(attackers.allSatisfy { $0.received.isEmpty }, "closed without an answer")
             let after = try await hub.scrape()
-            #expect(after.value("streamhub_http_closed_total", ["reason": "request_timeout"]) == 300)
+            #expect(after.value("streamhub_http_closed_total", ["reason": "request_timeout"]) == 200)
             #expect(after.value("streamhub_http_connections") ?? 99 <= 1, "the scrape's own connection at most")
             #expect(viewer.isConnected, "a viewer is not an HTTP connection: no timeout applies")
         }

@@ -91,7 +91,11 @@ import Testing
     }
 
     @Test func slowConsumersAreCounted() async throws {
-        try await TestHub.run(TestHub.configuration { $0.hub.maxQueuedBytes = 64 * 1024 }) { hub in
+        let configuration = TestHub.configuration {
+            $0.hub.maxQueuedBytes = 64 * 1024
+            $0.hub.unreapable()
+        }
+        try await TestHub.run(configuration) { hub in
             let slow = try await hub.join("b", .init(receiveBufferBytes: 4096))
             _ = try await slow.waitFor("stream_state")
             try await slow.stopReading()

@@ -21,7 +21,7 @@ import Testing
         }
     }
 
-    struct Case: Sendable, CustomTestStringConvertible {
+    struct Case: Sendable {
         let name: String
         /// The frames, each sent in its own write.
         let writes: [[UInt8]]
@@ -92,23 +92,26 @@ import Testing
         Case(name: "7.13 code 5000", writes: [close(5000)], outcome: .closes(1002)),
     ]
 
-    @Test(arguments: cases)
-    func viewerFrames(_ testCase: Case) async throws {
+    /// Every case on its own connection to one hub, one after the other.
+    @Test func viewerFramesGetTheAnswersRFC6455Asks() async throws {
         try await TestHub.run { hub in
-            let socket = try await RawWebSocket.open(port: hub.port, stream: "s")
-            for write in testCase.writes { try await socket.client.send(write) }
-            switch testCase.outcome {
-            case .closes(let code), .echoesClose(let code):
-                let close = try await socket.waitForClose()
-                #expect(close == code)
-                try await socket.client.waitUntilClosed(timeout: .seconds(5))
-            case .pongs(let payloads):
-                let pongs = try await eventually("\(payloads.count) pongs") {
-                    let pongs = socket.frames().filter { $0.opcode == 0xA }
-                    return pongs.count >= payloads.count ? pongs : nil
+            for testCase in Self.cases {
+                let socket = try await RawWebSocket.open(port: hub.port, stream: "s")
+                for write in testCase.writes { try await socket.client.send(write) }
+                switch testCase.outcome {
+                case .closes(let code), .echoesClose(let code):
+                    let close = try await socket.waitForClose()
+                    #expect(close == code, "\(testCase.testDescription)")
+                    try await socket.client.waitUntilClosed(timeout: .seconds(5))
+                case .pongs(let payloads):
+                    let pongs = try await eventually("\(testCase.name): \(payloads.count) pongs") {
+                        let pongs = socket.frames().filter { $0.opcode == 0xA }
+                        return pongs.count >= payloads.count ? pongs : nil
+                    }
+                    #expect(pongs.map(\.payload) == payloads, "\(testCase.testDescription)")
+                    #expect(!socket.client.isClosed && !socket.frames().contains { $0.opcode == 0x8 }, "\(testCase.testDescription)")
+                    await socket.client.close()
                 }
-                #expect(pongs.map(\.payload) == payloads)
-                #expect(!socket.client.isClosed && !socket.frames().contains { $0.opcode == 0x8 })
             }
         }
     }
