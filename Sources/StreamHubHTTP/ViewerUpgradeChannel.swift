@@ -44,7 +44,7 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             let outcome = NIOLoopBoundBox<Result<StreamID, APIError>?>(nil, eventLoop: channel.eventLoop)
             let upgrader = ViewerUpgrader(
                 shouldUpgrade: { channel, head in
-                    outcome.value = admit(head, channel: channel)
+                    outcome.value = admit(head, channel: channel, logger: logger)
                     guard case .success(let streamID) = outcome.value else { return channel.eventLoop.makeSucceededFuture(nil) }
                     return hub.loadState(of: streamID, on: channel.eventLoop).map { HTTPHeaders() }
                 },
@@ -91,13 +91,16 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    private func admit(_ head: HTTPRequestHead, channel: any Channel) -> Result<StreamID, APIError> {
+    private func admit(_ head: HTTPRequestHead, channel: any Channel, logger: Logger) -> Result<StreamID, APIError> {
         guard head.method == .GET, let rawID = Routes.viewerStreamID(path: head.uri) else { return .failure(.noWebSocketHere) }
         let client = edge.trustedProxies.client(
             peer: channel.remoteAddress.flatMap(ClientAddress.init), forwardedFor: head.headers[canonicalForm: "x-forwarded-for"].map(String.init)
         )
-        return hub.admit(streamID: String(rawID), origin: head.headers.first(name: "origin"), client: client, channel: channel)
-            .mapError(APIError.init)
+        let admitted = hub.admit(streamID: String(rawID), origin: head.headers.first(name: "origin"), client: client, channel: channel)
+        if case .failure(let rejection) = admitted {
+            logger.debug("Viewer refused", metadata: ["reason": "\(rejection.rawValue)", "client": "\(client.map { "\($0)" } ?? "unknown")"])
+        }
+        return admitted.mapError(APIError.init)
     }
 
     func handle(value: Value, logger: Logger) async {
