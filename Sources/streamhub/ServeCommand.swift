@@ -240,10 +240,8 @@ struct ServeCommand: ParsableCommand {
         guard shutdownDelay.duration < shutdownGrace.duration else {
             throw ValidationError("--shutdown-delay (\(shutdownDelay)) must be shorter than --shutdown-grace (\(shutdownGrace))")
         }
-        if !trustedProxies.isEmpty {
-            for block in trustedProxyList where TrustedProxies.Block(block) == nil {
-                throw ValidationError("--trusted-proxies: '\(block)' is not a CIDR block like 10.0.0.0/8 or 2001:db8::/32")
-            }
+        for block in trustedProxyList where TrustedProxies.Block(block) == nil {
+            throw ValidationError("--trusted-proxies: '\(block)' is not a CIDR block like 10.0.0.0/8 or 2001:db8::/32")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; not '\(logLevel)'")

@@ -5,13 +5,11 @@ import Synchronization
 /// viewers together, may take of a node.
 final class ClientLimits: Sendable {
     private let perAddress: Int?
-    private let rate: Int?
     private let held = Mutex<[ClientAddress: Int]>([:])
     private let bucket: Mutex<TokenBucket>?
 
     init(perAddress: Int?, rate: Int?) {
         self.perAddress = perAddress
-        self.rate = rate
         self.bucket = rate.map { Mutex(TokenBucket(capacity: $0, now: .now())) }
     }
 

@@ -23,9 +23,9 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let idleTimeout: TimeAmount
     private let metrics: HubMetrics
     private let logger: Logger
+    /// Set while the connection is counted and timed: from its start until it closes or becomes a viewer.
     private var deadlines: HTTPDeadlines?
     private var timer: Scheduled<Void>?
-    private var counted = false
     private var refused = false
     /// A refusal waiting for the answers owed before it.
     private var pendingRefusal: (status: HTTPResponseStatus, message: String)?
@@ -77,7 +77,6 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard deadlines == nil else { return }
         let now = NIODeadline.now()
         deadlines = HTTPDeadlines(requestTimeout: requestTimeout, idleTimeout: idleTimeout, openedAt: now)
-        counted = true
         metrics.httpConnection(up: true)
         arm(context, after: now)
     }
@@ -85,8 +84,8 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func stop() {
         timer?.cancel()
         timer = nil
-        if counted { metrics.httpConnection(up: false) }
-        counted = false
+        if deadlines != nil { metrics.httpConnection(up: false) }
+        deadlines = nil
     }
 
     // MARK: Progress
