@@ -46,9 +46,7 @@ final class ClusterInbox: Sendable {
         metrics.lag.record(.nanoseconds(max(0, Timestamp.nanosecondsSince1970() - envelope.acceptedAtNanos)))
         hub.context?.apply(
             envelope.request, to: envelope.streamID,
-            assigned: EventAssignment(
-                eventID: envelope.eventID, peakViewers: envelope.peakViewers, wallClock: Timestamp(nanosecondsSince1970: envelope.acceptedAtNanos)
-            ),
+            assigned: envelope.assignment,
             receivedAt: receivedAt
         )
     }

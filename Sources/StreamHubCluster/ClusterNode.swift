@@ -33,7 +33,8 @@ public final class ClusterNode: Broker {
         let logger = environment.logger
         let hub = AttachedHub()
         let store = ClusterStore(
-            namespace: configuration.namespace, stateTTLSeconds: max(1, Int(hubConfiguration.streamStateTTL.components.seconds)))
+            namespace: configuration.namespace, stateTTLSeconds: max(1, Int(hubConfiguration.streamStateTTL.components.seconds)),
+            historySize: hubConfiguration.historySize, historyTTLSeconds: max(1, Int(hubConfiguration.historyTTL.components.seconds)))
         let metrics = ClusterMetrics(registry: environment.registry)
         let inbox = ClusterInbox(
             me: ClusterSender(node: environment.nodeName, instance: .random(in: 1...Int64.max)), hub: hub, store: store, metrics: metrics,
@@ -85,13 +86,13 @@ public final class ClusterNode: Broker {
         let command = store.publish(
             request, to: streamID,
             envelopePrefix: EventEnvelope.prefix(sender: inbox.me, streamID: streamID, request: request, acceptedAtNanos: acceptedAt),
-            lastEventID: local.lastEventID, viewers: local.viewerCount
+            lastEventID: local.lastEventID, viewers: local.viewerCount, epoch: .random()
         )
         // Completed as Redis answers, on the connection's loop, so the hub applies a stream's events in id order.
         let assigned = link.submit(command).flatMapThrowing { [metrics] reply -> EventAssignment? in
-            let (eventID, peak) = try ClusterStore.assignment(from: reply)
+            let (eventID, peak, epoch) = try ClusterStore.assignment(from: reply)
             metrics.sent.increment()
-            return EventAssignment(eventID: eventID, peakViewers: peak, wallClock: Timestamp(nanosecondsSince1970: acceptedAt))
+            return EventAssignment(eventID: eventID, epoch: epoch, peakViewers: peak, wallClock: Timestamp(nanosecondsSince1970: acceptedAt))
         }.recover { [logger] error in
             logger.warning(
                 "Publishing through Redis failed; delivering to this node's viewers only",
@@ -104,10 +105,12 @@ public final class ClusterNode: Broker {
 
     // MARK: Stream state
 
-    /// Reads the stream's hash from Redis; `nil` while Redis is down.
-    public func readState(of streamID: StreamID) -> EventLoopFuture<StoredStreamState>? {
+    /// Reads the stream's hash (and for a resume its history) from Redis; `nil` while Redis is down.
+    public func readState(of streamID: StreamID, for purpose: StateRead) -> EventLoopFuture<StoredStreamState>? {
         guard link.isUp else { return nil }
-        return link.submit(store.readState(of: streamID)).flatMapThrowing { try ClusterStore.storedState(from: $0) }
+        return link.submit(store.readState(of: streamID, for: purpose, epoch: .random())).flatMapThrowing {
+            try ClusterStore.storedState(from: $0, of: streamID, for: purpose)
+        }
     }
 
     // MARK: Running

@@ -14,8 +14,9 @@ struct EventEnvelope: Sendable {
     let acceptedAtNanos: Int64
     let eventID: UInt64
     let peakViewers: Int
+    let epoch: StreamEpoch
 
-    /// The envelope up to `"id":`; the script appends `<id>,"peak_viewers":<peak>}`.
+    /// The envelope up to `"id":`; the script appends `<id>,"peak_viewers":<peak>,"epoch":"<epoch>"}`.
     static func prefix(sender: ClusterSender, streamID: StreamID, request: PublishRequest, acceptedAtNanos: Int64) -> [UInt8] {
         var writer = JSONWriter()
         writer.beginObject()
@@ -43,6 +44,7 @@ struct EventEnvelope: Sendable {
         guard let data = JSONScanner.members(ofObject: try fields.value("data")) else { throw .invalid("data") }
         let eventID = try fields.integer("id", in: 1...ClusterLimits.maxEventID)
         let peak = try fields.integer("peak_viewers", in: 0...ClusterLimits.maxViewers)
+        guard let epoch = StreamEpoch(try fields.string("epoch")) else { throw .invalid("epoch") }
         let now = Timestamp.nanosecondsSince1970()
         self.acceptedAtNanos = try fields.integer(
             "accepted_at_ns", in: (now - ClusterLimits.maxClockSkewNanos)...(now + ClusterLimits.maxClockSkewNanos))
@@ -51,6 +53,12 @@ struct EventEnvelope: Sendable {
         self.request = PublishRequest(event: event, members: data)
         self.eventID = UInt64(eventID)
         self.peakViewers = Int(peak)
+        self.epoch = epoch
+    }
+
+    /// What the publish script assigned, as the hub applies it.
+    var assignment: EventAssignment {
+        EventAssignment(eventID: eventID, epoch: epoch, peakViewers: peakViewers, wallClock: Timestamp(nanosecondsSince1970: acceptedAtNanos))
     }
 }
 

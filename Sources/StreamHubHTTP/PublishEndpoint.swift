@@ -47,6 +47,8 @@ struct PublishEndpoint: Sendable {
         writer.string(receipt.streamID.rawValue)
         writer.key("id")
         writer.integer(receipt.eventID)
+        writer.key("epoch")
+        writer.string(receipt.epoch.rawValue)
         writer.key("timestamp")
         writer.timestamp(receipt.timestamp)
         writer.key("viewers_local")

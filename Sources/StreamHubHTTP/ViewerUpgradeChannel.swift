@@ -40,21 +40,21 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            /// Set once a handshake is attempted: the admitted stream, or why it was refused.
-            let outcome = NIOLoopBoundBox<Result<StreamID, APIError>?>(nil, eventLoop: channel.eventLoop)
+            /// Set once a handshake is attempted: the admitted viewer, or why it was refused.
+            let outcome = NIOLoopBoundBox<Result<ViewerRequest, APIError>?>(nil, eventLoop: channel.eventLoop)
             let upgrader = ViewerUpgrader(
                 shouldUpgrade: { channel, head in
                     outcome.value = admit(head, channel: channel, logger: logger)
-                    guard case .success(let streamID) = outcome.value else { return channel.eventLoop.makeSucceededFuture(nil) }
-                    return hub.loadState(of: streamID, on: channel.eventLoop).map { HTTPHeaders() }
+                    guard case .success(let viewer) = outcome.value else { return channel.eventLoop.makeSucceededFuture(nil) }
+                    return hub.loadState(of: viewer.streamID, resuming: viewer.resume, on: channel.eventLoop).map { HTTPHeaders() }
                 },
                 attempted: {
                     if outcome.value == nil { outcome.value = .failure(.badHandshake) }
                 },
                 attach: { channel in
-                    guard case .success(let streamID) = outcome.value else { throw ChannelError.inappropriateOperationForState }
+                    guard case .success(let viewer) = outcome.value else { throw ChannelError.inappropriateOperationForState }
                     try HTTPConnectionGuard.remove(from: channel)
-                    try hub.attachViewer(of: streamID, to: channel)
+                    try hub.attachViewer(of: viewer.streamID, resuming: viewer.resume, to: channel)
                 }
             )
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Negotiated>(
@@ -91,8 +91,22 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    private func admit(_ head: HTTPRequestHead, channel: any Channel, logger: Logger) -> Result<StreamID, APIError> {
+    /// What an admitted handshake asked for.
+    struct ViewerRequest {
+        let streamID: StreamID
+        let resume: ResumePoint?
+    }
+
+    private func admit(_ head: HTTPRequestHead, channel: any Channel, logger: Logger) -> Result<ViewerRequest, APIError> {
         guard head.method == .GET, let rawID = Routes.viewerStreamID(path: head.uri) else { return .failure(.noWebSocketHere) }
+        let resume: ResumePoint?
+        do {
+            let query = ViewerQuery(uri: head.uri)
+            resume = try ResumePoint(since: query["since"], epoch: query["epoch"])
+        } catch {
+            hub.recordRejection(.badRequest)
+            return .failure(APIError(.badRequest, error.message))
+        }
         let client = edge.trustedProxies.client(
             peer: channel.remoteAddress.flatMap(ClientAddress.init), forwardedFor: head.headers[canonicalForm: "x-forwarded-for"].map(String.init)
         )
@@ -100,7 +114,7 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
         if case .failure(let rejection) = admitted {
             logger.debug("Viewer refused", metadata: ["reason": "\(rejection.rawValue)", "client": "\(client.map { "\($0)" } ?? "unknown")"])
         }
-        return admitted.mapError(APIError.init)
+        return admitted.map { ViewerRequest(streamID: $0, resume: resume) }.mapError(APIError.init)
     }
 
     func handle(value: Value, logger: Logger) async {

@@ -3,13 +3,15 @@ enum FlagRanges {
     static let integers: [String: ClosedRange<Int>] = [
         "port": 0...65_535, "metrics-port": 0...65_535, "metrics-top-streams": 1...10_000, "max-connections": 1...10_000_000,
         "max-queued-bytes": 1024...(1 << 30), "max-connections-per-ip": 1...10_000_000, "max-connect-rate": 1...1_000_000,
+        "history-size": 0...10_000,
     ]
 
     /// The heartbeat's timer wheel has a slot per 10 ms of its horizon: an hour is 360,000 slots per event loop.
     static let durations: [String: ClosedRange<Duration>] = [
         "ping-interval": .milliseconds(10)...hour, "pong-timeout": .milliseconds(10)...hour,
         "viewer-count-interval": .milliseconds(10)...hour, "write-timeout": .milliseconds(10)...hour,
-        "stream-state-ttl": .seconds(1)...day, "health-interval": .milliseconds(100)...hour, "alert-for": .zero...day,
+        "stream-state-ttl": .seconds(1)...day, "history-ttl": .seconds(1)...day, "health-interval": .milliseconds(100)...hour,
+        "alert-for": .zero...day,
         "alert-repeat-interval": .seconds(1)...day, "broadcast-latency-threshold": .milliseconds(1)...hour,
         "scheduling-lag-threshold": .milliseconds(1)...hour, "node-ttl": .seconds(1)...hour, "shutdown-delay": .zero...hour,
         "shutdown-grace": .milliseconds(100)...hour, "request-timeout": .milliseconds(100)...hour, "idle-timeout": .milliseconds(100)...day,

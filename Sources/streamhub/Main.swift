@@ -78,7 +78,9 @@ enum Main {
             streamStateTTL: command.streamStateTTL.duration,
             socketWrites: SocketWrites(command.socketWrites) ?? .direct,
             maxConnectionsPerIP: command.maxConnectionsPerIP,
-            maxConnectRate: command.maxConnectRate
+            maxConnectRate: command.maxConnectRate,
+            historySize: command.historySize,
+            historyTTL: command.historyTTL.duration
         )
         let configuration = StreamHubConfiguration(
             host: command.host,
@@ -122,6 +124,7 @@ enum Main {
                 "viewer_count_interval": "\(command.viewerCountInterval)",
                 "max_queued_bytes": "\(hub.maxQueuedBytes)", "write_timeout": "\(command.writeTimeout)",
                 "stream_state_ttl": "\(command.streamStateTTL)", "socket_writes": "\(hub.socketWrites)",
+                "history_size": "\(hub.historySize)", "history_ttl": "\(command.historyTTL)",
                 "health_interval": "\(command.healthInterval)", "alert_for": "\(command.alertFor)",
                 "alert_repeat_interval": "\(command.alertRepeatInterval)",
                 "alert_webhook_urls":

@@ -74,6 +74,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: Self.env("How long the state of a stream with no viewers and no events is kept.", "stream-state-ttl"))
     var streamStateTTL = ConfigDuration(argument: "1h")!
 
+    @Option(help: Self.env("Events kept per stream for viewers that resume with ?since=&epoch= (0 turns history off).", "history-size"))
+    var historySize = 100
+
+    @Option(help: Self.env("How long a stream's history is kept after its latest event.", "history-ttl"))
+    var historyTTL = ConfigDuration(argument: "10m")!
+
     @Option(help: Self.env("Time between two rounds of health checks; also the window of the latency and lag checks.", "health-interval"))
     var healthInterval = ConfigDuration(argument: "10s")!
 
@@ -163,7 +169,8 @@ struct ServeCommand: ParsableCommand {
     /// Names of every option, for environment variables.
     static let optionNames = [
         "host", "port", "metrics-port", "metrics-top-streams", "publish-token", "allowed-origins", "max-connections", "ping-interval", "pong-timeout",
-        "viewer-count-interval", "max-queued-bytes", "write-timeout", "socket-writes", "stream-state-ttl", "health-interval", "alert-for",
+        "viewer-count-interval", "max-queued-bytes", "write-timeout", "socket-writes", "stream-state-ttl", "history-size", "history-ttl",
+        "health-interval", "alert-for",
         "alert-repeat-interval",
         "alert-webhook-url", "alert-webhook-secret", "broadcast-latency-threshold", "reaped-spike-threshold",
         "connections-near-limit-threshold", "scheduling-lag-threshold", "redis-url", "node-id", "node-ttl", "shutdown-delay",
@@ -176,7 +183,7 @@ struct ServeCommand: ParsableCommand {
     private var durations: [(String, ConfigDuration)] {
         [
             ("ping-interval", pingInterval), ("pong-timeout", pongTimeout), ("viewer-count-interval", viewerCountInterval),
-            ("write-timeout", writeTimeout), ("stream-state-ttl", streamStateTTL), ("health-interval", healthInterval),
+            ("write-timeout", writeTimeout), ("stream-state-ttl", streamStateTTL), ("history-ttl", historyTTL), ("health-interval", healthInterval),
             ("alert-for", alertFor), ("alert-repeat-interval", alertRepeatInterval),
             ("broadcast-latency-threshold", broadcastLatencyThreshold), ("scheduling-lag-threshold", schedulingLagThreshold),
             ("node-ttl", nodeTTL), ("shutdown-delay", shutdownDelay), ("shutdown-grace", shutdownGrace),
@@ -189,6 +196,7 @@ struct ServeCommand: ParsableCommand {
         [
             ("port", port), ("metrics-port", metricsPort), ("metrics-top-streams", metricsTopStreams), ("max-connections", maxConnections),
             ("max-queued-bytes", maxQueuedBytes.bytes), ("max-connections-per-ip", maxConnectionsPerIP), ("max-connect-rate", maxConnectRate),
+            ("history-size", historySize),
         ].compactMap { name, value in value.map { (name, $0) } }
     }
 

@@ -9,12 +9,12 @@ import Testing
     let sender = ClusterSender(node: "hub-1:8080", instance: 42)
     let stream = StreamID("match-7")!
 
-    /// What the publish script sends: the template with the id and peak spliced in.
     let acceptedAt = Timestamp.nanosecondsSince1970() - 5_000_000
 
-    private func envelope(_ request: PublishRequest, id: String = "12", peak: String = "30") -> [UInt8] {
+    /// What the publish script sends: the template with the id, peak and epoch spliced in.
+    private func envelope(_ request: PublishRequest, id: String = "12", peak: String = "30", epoch: String = "E1") -> [UInt8] {
         let prefix = EventEnvelope.prefix(sender: sender, streamID: stream, request: request, acceptedAtNanos: acceptedAt)
-        return prefix + Array("\(id),\"peak_viewers\":\(peak)}".utf8)
+        return prefix + Array("\(id),\"peak_viewers\":\(peak),\"epoch\":\"\(epoch)\"}".utf8)
     }
 
     @Test func anEnvelopeCarriesTheEventWithItsIdPeakAndPublisherFieldsUnchanged() throws {
@@ -24,7 +24,7 @@ import Testing
         #expect(decoded.streamID == stream)
         #expect(decoded.request.event == .qualityChanged)
         #expect(decoded.request.dataObject == Array(#"{"quality":"1080p","bitrate_kbps":6000.50}"#.utf8))
-        #expect(decoded.eventID == 12 && decoded.peakViewers == 30)
+        #expect(decoded.eventID == 12 && decoded.peakViewers == 30 && decoded.epoch == StreamEpoch("E1"))
         #expect(decoded.acceptedAtNanos == acceptedAt)
     }
 
@@ -43,8 +43,14 @@ import Testing
         let request = try PublishRequest(body: Array(#"{"event":"stream_started"}"#.utf8)[...])
         let payload =
             EventEnvelope.prefix(sender: sender, streamID: stream, request: request, acceptedAtNanos: acceptedAt)
-            + Array(#"1,"peak_viewers":0}"#.utf8)
+            + Array(#"1,"peak_viewers":0,"epoch":"E1"}"#.utf8)
         #expect(throws: ClusterMessageError.outOfRange("accepted_at_ns")) { try EventEnvelope(decoding: payload) }
+    }
+
+    @Test(arguments: ["", "a\\\"b", String(repeating: "x", count: 33)])
+    func anEnvelopeWithAnEpochOutsideItsAlphabetIsRefused(epoch: String) throws {
+        let request = try PublishRequest(body: Array(#"{"event":"stream_started"}"#.utf8)[...])
+        #expect(throws: ClusterMessageError.self) { try EventEnvelope(decoding: envelope(request, epoch: epoch)) }
     }
 
     @Test(arguments: [
@@ -83,14 +89,38 @@ import Testing
         let reply = RESPValue.array(
             ["id", "7", "status", "live", "quality", #"{"q":"4k"}"#, "peak", "12"].map { .bulkString(Array($0.utf8)) }
         )
-        let stored = try ClusterStore.storedState(from: reply)
+        let stored = try ClusterStore.storedState(from: reply, of: stream, for: .lookup)
         #expect(stored == StoredStreamState(lastEventID: 7, status: .live, quality: Array(#"{"q":"4k"}"#.utf8), peakViewers: 12))
-        #expect(try ClusterStore.storedState(from: .array([])) == .unseen)
-        #expect(throws: RedisError.self) { try ClusterStore.storedState(from: .integer(1)) }
+        #expect(try ClusterStore.storedState(from: .array([]), of: stream, for: .lookup) == .unseen)
+        #expect(throws: RedisError.self) { try ClusterStore.storedState(from: .integer(1), of: stream, for: .lookup) }
         for (field, value) in [("id", "9007199254740992"), ("id", "-1"), ("peak", "99999999999")] {
             let hostile = RESPValue.array([field, value].map { .bulkString(Array($0.utf8)) })
-            #expect(throws: RedisError.self) { try ClusterStore.storedState(from: hostile) }
+            #expect(throws: RedisError.self) { try ClusterStore.storedState(from: hostile, of: stream, for: .lookup) }
         }
+    }
+
+    /// The join script's reply: the hash and the history list, oldest first.
+    private func joinReply(epoch: String, history: [[UInt8]]) -> RESPValue {
+        let hash = ["id", "13", "status", "live", "peak", "3", "epoch", epoch].map { RESPValue.bulkString(Array($0.utf8)) }
+        return .array([.array(hash), .array(history.map { .bulkString($0) })])
+    }
+
+    @Test func aResumeReadsTheHistoryOfTheStreamsEpochAndAnyEntryOutOfPlaceVoidsOnlyTheHistory() throws {
+        let request = try PublishRequest(body: Array(#"{"event":"quality_changed","data":{"q":"720p"}}"#.utf8)[...])
+        let stored = try ClusterStore.storedState(
+            from: joinReply(epoch: "E1", history: [envelope(request, id: "12"), envelope(request, id: "13")]), of: stream, for: .resume)
+        #expect(stored.epoch == StreamEpoch("E1") && stored.lastEventID == 13)
+        #expect(stored.history.map(\.assignment.eventID) == [12, 13])
+        #expect(stored.history[0].request == request && stored.history[0].assignment.wallClock == Timestamp(nanosecondsSince1970: acceptedAt))
+        for hostile in [
+            [envelope(request, id: "13"), envelope(request, id: "12")],  // out of order
+            [envelope(request, id: "12", epoch: "E0"), envelope(request, id: "13")],  // another epoch
+            [Array("not json".utf8), envelope(request, id: "13")],
+        ] {
+            let read = try ClusterStore.storedState(from: joinReply(epoch: "E1", history: hostile), of: stream, for: .resume)
+            #expect(read.history.isEmpty && read.lastEventID == 13 && read.epoch == StreamEpoch("E1"))
+        }
+        #expect(throws: RedisError.self) { try ClusterStore.storedState(from: .array([]), of: stream, for: .join) }
     }
 }
 

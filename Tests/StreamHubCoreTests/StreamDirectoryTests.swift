@@ -15,7 +15,7 @@ import Testing
     @Test func countsPeaksAndStatus() throws {
         var directory = StreamDirectory()
         _ = directory.join(id, loop: 0, now: now, wallClock: wall)
-        let second = directory.join(id, loop: 0, now: now, wallClock: wall)
+        let second = directory.join(id, loop: 0, now: now, wallClock: wall).snapshot
         #expect(second.viewerCount == 2 && second.peakViewers == 2 && second.status == .offline)
         directory.leave(id, loop: 0, now: now)
         let started = directory.publish(try request(.streamStarted), to: id, now: now)
@@ -99,16 +99,26 @@ import Testing
 
     @Test func clusterAssignedIdsAndStoredStateWinOnlyWhenNewer() throws {
         var directory = StreamDirectory()
-        let assigned = EventAssignment(eventID: 7, peakViewers: 9, wallClock: wall)
+        let epoch = StreamEpoch("cluster")!
+        let assigned = EventAssignment(eventID: 7, epoch: epoch, peakViewers: 9, wallClock: wall)
         let started = directory.publish(try request(.streamStarted), to: id, now: now, assigned: assigned)
         #expect(started.eventID == 7 && started.peakViewers == 9)
         directory.merge(StoredStreamState(lastEventID: 6, status: .ended, quality: nil, peakViewers: 3), into: id, now: now)
         #expect(directory.snapshot(of: id, wallClock: wall).status == .live, "older stored state does not overwrite newer")
-        directory.merge(StoredStreamState(lastEventID: 8, status: .ended, quality: Array("{}".utf8), peakViewers: 3), into: id, now: now)
+        #expect(!directory.isSynced(id), "a store that gives no epoch is read again")
+        directory.merge(
+            StoredStreamState(lastEventID: 8, status: .ended, quality: Array("{}".utf8), peakViewers: 3, epoch: epoch), into: id, now: now)
         let state = directory.snapshot(of: id, wallClock: wall)
         #expect(state.status == .ended && state.lastEventID == 8 && state.peakViewers == 9 && directory.isSynced(id))
         let unknown = StreamID("never-seen")!
         directory.merge(.unseen, into: unknown, now: now)
         #expect(directory.entries[unknown] == nil, "an unknown id costs no memory")
+    }
+}
+
+extension StreamDirectory {
+    /// Publishes with a frame that holds just the event's id.
+    mutating func publish(_ request: PublishRequest, to id: StreamID, now: NIODeadline, assigned: EventAssignment? = nil) -> Publication {
+        publish(request, to: id, now: now, assigned: assigned) { LazyFrame(encoded: ByteBuffer(string: "\($0.eventID)")) }.0
     }
 }

@@ -20,7 +20,7 @@ public protocol Broker: Service {
 
     /// Reads the stream's state from the store the nodes share; `nil` when there is none to read
     /// (a single node, or the store unreachable). The future may fail; the hub then keeps its own.
-    func readState(of streamID: StreamID) -> EventLoopFuture<StoredStreamState>?
+    func readState(of streamID: StreamID, for purpose: StateRead) -> EventLoopFuture<StoredStreamState>?
 
     /// `nil` on a single node; otherwise whether this node reaches the others.
     var isLinkUp: Bool? { get }

@@ -11,7 +11,7 @@ public struct LocalBroker: Broker {
         .numberHere(reach: .disabled)
     }
 
-    public func readState(of streamID: StreamID) -> EventLoopFuture<StoredStreamState>? { nil }
+    public func readState(of streamID: StreamID, for purpose: StateRead) -> EventLoopFuture<StoredStreamState>? { nil }
 
     public var isLinkUp: Bool? { nil }
 

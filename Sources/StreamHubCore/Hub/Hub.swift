@@ -16,11 +16,16 @@ public final class Hub: Sendable {
     /// Numbers events and shares them, state and counts with other nodes (``LocalBroker`` on one node).
     public let broker: any Broker
 
-    let directory = StreamShards()
+    let directory: StreamShards
     private let fanouts: [LoopFanout]
     private let viewerEnvironment: ViewerEnvironment
-    /// State reads from the broker in flight, so a join storm on a new stream reads it once.
-    private let stateReads = Mutex<[StreamID: EventLoopFuture<Void>]>([:])
+    /// State reads from the broker in flight, so a join or resume storm on a stream reads it once.
+    private let stateReads = Mutex<[StateReadKey: EventLoopFuture<Void>]>([:])
+
+    private struct StateReadKey: Hashable {
+        let streamID: StreamID
+        let purpose: StateRead
+    }
     /// Viewer slots taken, counted from admission until the socket closes.
     private let openConnections = Atomic<Int>(0)
     private let isDraining = Atomic<Bool>(false)
@@ -44,6 +49,7 @@ public final class Hub: Sendable {
         self.observer = observer
         self.encoder = MessageEncoder(allocator: ByteBufferAllocator())
         self.broker = broker
+        self.directory = StreamShards(historySize: configuration.historySize, historyTTL: configuration.historyTTL)
         self.clientLimits = ClientLimits(perAddress: configuration.maxConnectionsPerIP, rate: configuration.maxConnectRate)
         let horizon = max(configuration.pingInterval, configuration.pongTimeout)
         let fanouts = eventLoopGroup.makeIterator().enumerated().map { index, loop in
@@ -84,19 +90,23 @@ public final class Hub: Sendable {
         return .success(streamID)
     }
 
+    /// Counts a viewer refused before ``admit(streamID:origin:client:channel:)`` (say, for a malformed `since`).
+    public func recordRejection(_ rejection: ViewerRejection) {
+        observer.viewerRejected(rejection)
+    }
+
     /// Turns a channel whose upgrade response was sent into a viewer of `streamID`; call on the channel's event loop.
     ///
     /// Adds the viewer's handler, which reads frames itself (over 4 KiB are refused) and sends
-    /// `stream_state` at once. There is no frame encoder: the hub writes ready-made frames. The receive
-    /// buffer shrinks to 256 bytes and the write-buffer high water mark becomes
-    /// ``HubConfiguration/maxQueuedBytes``. Call ``loadState(of:on:)`` first, so that `stream_state`
-    /// is what every node would say.
-    public func attachViewer(of streamID: StreamID, to channel: any Channel) throws {
+    /// `stream_state` at once, then, resuming from `resume`, the events it missed. There is no frame
+    /// encoder: the hub writes ready-made frames. The receive buffer shrinks to 256 bytes and the
+    /// write-buffer high water mark becomes ``HubConfiguration/maxQueuedBytes``. Call
+    /// ``loadState(of:resuming:on:)`` first, so that `stream_state` is what every node would say.
+    public func attachViewer(of streamID: StreamID, resuming resume: ResumePoint? = nil, to channel: any Channel) throws {
         let options = channel.syncOptions
         try options?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 256))
-        let high = max(configuration.maxQueuedBytes, 2)
-        try options?.setOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
-        try channel.pipeline.syncOperations.addHandler(ViewerHandler(streamID: streamID, environment: viewerEnvironment))
+        try options?.setOption(.writeBufferWaterMark, value: ViewerHandler.queueLimit(viewerEnvironment.maxQueuedBytes))
+        try channel.pipeline.syncOperations.addHandler(ViewerHandler(streamID: streamID, resume: resume, environment: viewerEnvironment))
     }
 
     /// The event loops viewers live on.
@@ -136,16 +146,20 @@ public final class Hub: Sendable {
         let wallClock = numbered?.wallClock ?? .now()
         let encoder = self.encoder
         let (publication, queued) = directory.withStream(streamID) { directory in
-            let publication = directory.publish(request, to: streamID, now: .now(), assigned: numbered)
+            let (publication, frame) = directory.publish(request, to: streamID, now: .now(), assigned: numbered) { publication in
+                LazyFrame {
+                    encoder.published(request, to: streamID, eventID: publication.eventID, peakViewers: publication.peakViewers, at: wallClock)
+                }
+            }
             let queued = enqueue(
                 to: publication.viewersPerLoop, streamID: streamID, eventID: publication.eventID, event: request.event.rawValue,
-                receivedAt: receivedAt
-            ) { encoder.published(request, to: streamID, as: publication, at: wallClock) }
+                receivedAt: receivedAt, frame: frame)
             return (publication, queued)
         }
         queued.send()
         return PublishReceipt(
-            streamID: streamID, eventID: publication.eventID, timestamp: wallClock, viewersLocal: publication.viewers, reach: reach)
+            streamID: streamID, eventID: publication.eventID, epoch: publication.epoch, timestamp: wallClock, viewersLocal: publication.viewers,
+            reach: reach)
     }
 
     /// Sends `viewer_count_changed` to every stream whose count changed since the last call.
@@ -156,20 +170,20 @@ public final class Hub: Sendable {
         for change in directory.takeCountChanges() {
             // Takes no id, so its order against the stream's events does not matter.
             enqueue(
-                to: change.viewersPerLoop, streamID: change.streamID, eventID: nil, event: EventName.viewerCountChanged, receivedAt: now
-            ) { encoder.viewerCount(change, at: wallClock) }.send()
+                to: change.viewersPerLoop, streamID: change.streamID, eventID: nil, event: EventName.viewerCountChanged, receivedAt: now,
+                frame: LazyFrame { encoder.viewerCount(change, at: wallClock) }
+            ).send()
         }
     }
 
     /// Queues a message for the loops that hold viewers of the stream; ``QueuedBroadcast/send()`` it
     /// once out of the lock that ordered it.
     private func enqueue(
-        to viewersPerLoop: [Int], streamID: StreamID, eventID: UInt64?, event: String, receivedAt: NIODeadline,
-        encode: @escaping @Sendable () -> ByteBuffer
+        to viewersPerLoop: [Int], streamID: StreamID, eventID: UInt64?, event: String, receivedAt: NIODeadline, frame: LazyFrame
     ) -> QueuedBroadcast {
         let targets = viewersPerLoop.indices.filter { viewersPerLoop[$0] > 0 }
         let delivery = Delivery(
-            streamID: streamID, eventID: eventID, event: event, receivedAt: receivedAt, loops: targets.count, observer: observer, encode: encode)
+            streamID: streamID, eventID: eventID, event: event, receivedAt: receivedAt, loops: targets.count, observer: observer, frame: frame)
         var wake: [LoopFanout] = []
         for index in targets where fanouts[index].enqueue(delivery) { wake.append(fanouts[index]) }
         return QueuedBroadcast(delivery: delivery, loopsToWake: wake)
@@ -194,30 +208,47 @@ public final class Hub: Sendable {
         directory.withStream(streamID) { $0.snapshot(of: streamID, wallClock: .now()) }
     }
 
-    /// The stream's state, read from the broker's store first unless this node has it already.
+    /// The stream's state, read from the broker's store first unless this node has it already;
+    /// the read creates and renews nothing there.
     public func currentState(of streamID: StreamID) async -> StreamSnapshot {
-        try? await loadState(of: streamID, on: fanouts[0].eventLoop).get()
+        try? await read(streamID, for: .lookup, on: fanouts[0].eventLoop).get()
         return state(of: streamID)
     }
 
-    /// Completes (never fails) once this node holds the stream's state as the broker's store has it:
-    /// read once per stream however many ask at the same moment, and not at all on a single node or
-    /// while the store is unreachable. Called before a viewer's `stream_state`.
-    public func loadState(of streamID: StreamID, on loop: any EventLoop) -> EventLoopFuture<Void> {
-        guard broker.isLinkUp == true, !directory.withStream(streamID, { $0.isSynced(streamID) }) else {
-            return loop.makeSucceededVoidFuture()
+    /// Completes (never fails) once this node holds the stream's state as the broker's store has it
+    /// and, for a viewer resuming from `resume` further back than this node's history reaches, the
+    /// store's history too: read once per stream however many ask at the same moment, and not at
+    /// all on a single node or while the store is unreachable. Called before a viewer's `stream_state`.
+    public func loadState(of streamID: StreamID, resuming resume: ResumePoint? = nil, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        guard broker.isLinkUp == true else { return loop.makeSucceededVoidFuture() }
+        let purpose: StateRead? = directory.withStream(streamID) { directory in
+            if let resume, configuration.historySize > 0, !directory.canResume(streamID, from: resume, now: .now()) { return .resume }
+            return directory.isSynced(streamID) ? nil : .join
         }
+        guard let purpose else { return loop.makeSucceededVoidFuture() }
+        return read(streamID, for: purpose, on: loop)
+    }
+
+    private func read(_ streamID: StreamID, for purpose: StateRead, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        guard broker.isLinkUp == true else { return loop.makeSucceededVoidFuture() }
+        if purpose == .lookup, directory.withStream(streamID, { $0.isSynced(streamID) }) { return loop.makeSucceededVoidFuture() }
+        let key = StateReadKey(streamID: streamID, purpose: purpose)
         let (read, started) = stateReads.withLock { inFlight -> (EventLoopFuture<Void>?, Bool) in
-            if let running = inFlight[streamID] { return (running, false) }
-            guard let stored = broker.readState(of: streamID) else { return (nil, false) }
-            let read = stored.map { [directory] state in directory.withStream(streamID) { $0.merge(state, into: streamID, now: .now()) } }
-            inFlight[streamID] = read
+            if let running = inFlight[key] { return (running, false) }
+            guard let stored = broker.readState(of: streamID, for: purpose) else { return (nil, false) }
+            let read = stored.map { [directory, encoder] state in
+                let history = state.history.map { stored in
+                    StreamHistory.Event(eventID: stored.assignment.eventID, frame: LazyFrame { encoder.published(stored, to: streamID) })
+                }
+                directory.withStream(streamID) { $0.merge(state, history: history, into: streamID, now: .now()) }
+            }
+            inFlight[key] = read
             return (read, true)
         }
         guard let read else { return loop.makeSucceededVoidFuture() }
         if started {
             read.whenComplete { [logger] result in
-                self.stateReads.withLock { $0[streamID] = nil }
+                self.stateReads.withLock { $0[key] = nil }
                 if case .failure(let error) = result {
                     logger.warning(
                         "Cannot read stream state from the broker; using this node's", metadata: ["stream_id": "\(streamID)", "error": "\(error)"])
@@ -229,7 +260,7 @@ public final class Hub: Sendable {
 
     /// Re-reads every stream this node knows from the broker's store.
     func reloadAllStates() {
-        for streamID in directory.markAllUnsynced() { _ = loadState(of: streamID, on: fanouts[0].eventLoop) }
+        for streamID in directory.markAllUnsynced() { _ = read(streamID, for: .join, on: fanouts[0].eventLoop) }
     }
 
     /// Streams with viewers (on any node), busiest first.

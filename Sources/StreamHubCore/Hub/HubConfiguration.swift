@@ -22,6 +22,10 @@ public struct HubConfiguration: Sendable {
     public var maxConnectionsPerIP: Int?
     /// Most new viewers a second, in bursts up to it; `nil` is no limit.
     public var maxConnectRate: Int?
+    /// Events kept per stream for viewers that resume; 0 turns history off.
+    public var historySize: Int
+    /// How long a stream's history is kept after its latest event.
+    public var historyTTL: Duration
 
     /// Largest message a viewer may send, in bytes; larger ones close the connection with 1009.
     public static let maxViewerMessageBytes = 4096
@@ -37,7 +41,9 @@ public struct HubConfiguration: Sendable {
         streamStateTTL: Duration = .seconds(3600),
         socketWrites: SocketWrites = .direct,
         maxConnectionsPerIP: Int? = nil,
-        maxConnectRate: Int? = nil
+        maxConnectRate: Int? = nil,
+        historySize: Int = 100,
+        historyTTL: Duration = .seconds(600)
     ) {
         self.maxConnections = maxConnections
         self.allowedOrigins = allowedOrigins
@@ -50,5 +56,7 @@ public struct HubConfiguration: Sendable {
         self.socketWrites = socketWrites
         self.maxConnectionsPerIP = maxConnectionsPerIP
         self.maxConnectRate = maxConnectRate
+        self.historySize = historySize
+        self.historyTTL = historyTTL
     }
 }

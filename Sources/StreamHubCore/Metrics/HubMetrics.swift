@@ -29,6 +29,7 @@ public final class HubMetrics: HubObserver {
     private let acceptErrors: Counter
     private let connectionsLimit: Gauge
     private let published: [PublishedEvent: Counter]
+    private let resumes: (recovered: Counter, missed: Counter)
     private let sent: [String: Counter]
     private let broadcastLatency: [String: DurationHistogram]
     private let heartbeatRTT: DurationHistogram
@@ -74,6 +75,11 @@ public final class HubMetrics: HubObserver {
         )
         published = counters(
             name("streamhub_events_published_total", "Events accepted from publishers on this node, by event."), "event", PublishedEvent.allCases
+        )
+        let resumesName = name("streamhub_resumes_total", "Viewers that asked to resume: recovered (sent what they missed) or missed.")
+        resumes = (
+            registry.makeCounter(descriptor: resumesName, labels: [("result", "recovered")]),
+            registry.makeCounter(descriptor: resumesName, labels: [("result", "missed")])
         )
         let sentName = name("streamhub_messages_sent_total", "Messages written to viewers, by event.")
         sent = Dictionary(
@@ -132,6 +138,10 @@ public final class HubMetrics: HubObserver {
 
     public func eventPublished(_ event: PublishedEvent) {
         published[event]?.increment()
+    }
+
+    public func viewerResumed(recovered: Bool) {
+        (recovered ? resumes.recovered : resumes.missed).increment()
     }
 
     public func broadcastCompleted(event: String, deliveries: Int, latency: Duration) {

@@ -8,6 +8,8 @@ public protocol HubObserver: Sendable {
     /// A pong answered one of the hub's pings after `roundTrip`.
     func heartbeatAnswered(roundTrip: Duration)
     func eventPublished(_ event: PublishedEvent)
+    /// A viewer asked to resume; `recovered` when it was sent every event it missed.
+    func viewerResumed(recovered: Bool)
     /// Every local viewer's write for one message was handed to its event loop.
     /// - Parameters:
     ///   - event: The message's event name.
@@ -22,6 +24,7 @@ extension HubObserver {
     public func viewerRejected(_ rejection: ViewerRejection) {}
     public func heartbeatAnswered(roundTrip: Duration) {}
     public func eventPublished(_ event: PublishedEvent) {}
+    public func viewerResumed(recovered: Bool) {}
     public func broadcastCompleted(event: String, deliveries: Int, latency: Duration) {}
 }
 

@@ -1,5 +1,5 @@
 /// A validated publish: the event and the publisher's `data` members, kept as their source bytes.
-public struct PublishRequest: Sendable {
+public struct PublishRequest: Sendable, Equatable {
     /// Largest accepted request body, in bytes.
     public static let maxBodyBytes = 64 * 1024
 

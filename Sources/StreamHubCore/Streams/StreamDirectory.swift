@@ -25,6 +25,9 @@ struct StreamDirectory {
         var reportedViewers = 0
         /// Whether the state was read from the cluster's store since this node first saw the stream.
         var synced = false
+        /// New with the entry: a stream forgotten and seen again starts a new epoch.
+        var epoch = StreamEpoch.random()
+        var history = StreamHistory()
 
         init(lastActivity: NIODeadline) {
             self.lastActivity = lastActivity
@@ -36,11 +39,19 @@ struct StreamDirectory {
         mutating func raisePeak() {
             peakViewers = max(peakViewers, totalViewers)
         }
+
+        /// Takes the shared store's epoch; events held from another epoch can never be resumed.
+        mutating func adopt(_ epoch: StreamEpoch) {
+            guard epoch != self.epoch else { return }
+            self.epoch = epoch
+            history = StreamHistory()
+        }
     }
 
     /// What a publish changed, for the answer and the broadcast.
     struct Publication {
         let eventID: UInt64
+        let epoch: StreamEpoch
         let peakViewers: Int
         let viewers: Int
         /// This node's viewers of the stream by event-loop index.
@@ -56,6 +67,18 @@ struct StreamDirectory {
         let viewersPerLoop: [Int]
     }
 
+    /// What a joining viewer is sent before live events: its `stream_state`, and on a resume the
+    /// events it missed (`nil`: not recovered).
+    struct Joined {
+        let snapshot: StreamSnapshot
+        let replay: [LazyFrame]?
+    }
+
+    /// Events kept per stream for resuming viewers; 0 keeps none.
+    let historySize: Int
+    /// How long a stream's history is kept after its latest event.
+    let historyTTL: Duration
+
     private(set) var entries: [StreamID: Entry] = [:]
     private var countChanged: Set<StreamID> = []
     private var localCountChanged: Set<StreamID> = []
@@ -63,18 +86,37 @@ struct StreamDirectory {
     /// Streams with at least one viewer on this node, kept as viewers come and go.
     private(set) var activeStreams = 0
 
-    /// Adds a viewer on the event loop of index `loop`; the snapshot is its `stream_state` (see ``JoinCursor``).
-    mutating func join(_ id: StreamID, loop: Int, now: NIODeadline, wallClock: Timestamp) -> StreamSnapshot {
-        var entry = entries[id] ?? Entry(lastActivity: now)
-        if entry.viewers == 0 { activeStreams += 1 }
-        entry.viewers += 1
-        if entry.viewersPerLoop.count <= loop { entry.viewersPerLoop += repeatElement(0, count: loop + 1 - entry.viewersPerLoop.count) }
-        entry.viewersPerLoop[loop] += 1
-        entry.raisePeak()
-        entries[id] = entry
+    init(historySize: Int = 0, historyTTL: Duration = .seconds(600)) {
+        self.historySize = historySize
+        self.historyTTL = historyTTL
+    }
+
+    /// Runs `body` on the stream's entry in place (its history is never copied), creating it if needed.
+    private mutating func withEntry<Result>(_ id: StreamID, now: NIODeadline, _ body: (inout Entry) -> Result) -> Result {
+        body(&entries[id, default: Entry(lastActivity: now)])
+    }
+
+    /// Adds a viewer on the event loop of index `loop`: its `stream_state` and, resuming from
+    /// `resume`, the events it missed (see ``JoinCursor``).
+    mutating func join(_ id: StreamID, loop: Int, resume: ResumePoint? = nil, now: NIODeadline, wallClock: Timestamp) -> Joined {
+        let ttl = historyTTL
+        let (joined, first) = withEntry(id, now: now) { entry in
+            let first = entry.viewers == 0
+            entry.viewers += 1
+            if entry.viewersPerLoop.count <= loop { entry.viewersPerLoop += repeatElement(0, count: loop + 1 - entry.viewersPerLoop.count) }
+            entry.viewersPerLoop[loop] += 1
+            entry.raisePeak()
+            var replay: [LazyFrame]?
+            if let resume {
+                entry.history.expire(now: now, ttl: ttl)
+                if resume.epoch == entry.epoch { replay = entry.history.events(after: resume.since, through: entry.lastEventID) }
+            }
+            return (Joined(snapshot: Self.snapshot(of: id, entry: entry, wallClock: wallClock), replay: replay), first)
+        }
+        if first { activeStreams += 1 }
         countChanged.insert(id)
         localCountChanged.insert(id)
-        return snapshot(of: id, entry: entry, wallClock: wallClock)
+        return joined
     }
 
     mutating func leave(_ id: StreamID, loop: Int, now: NIODeadline) {
@@ -88,24 +130,34 @@ struct StreamDirectory {
         localCountChanged.insert(id)
     }
 
-    /// Applies an event; `assigned` carries the id and peak the broker gave it, `nil` numbers it here.
-    mutating func publish(_ request: PublishRequest, to id: StreamID, now: NIODeadline, assigned: EventAssignment? = nil) -> Publication {
-        var entry = entries[id] ?? Entry(lastActivity: now)
-        let eventID = assigned?.eventID ?? entry.lastEventID + 1
-        entry.lastEventID = max(entry.lastEventID, eventID)
-        entry.lastActivity = now
-        switch request.event {
-        case .streamStarted:
-            entry.status = .live
-            entry.peakViewers = max(entry.totalViewers, assigned?.peakViewers ?? 0)
-        case .streamEnded:
-            entry.status = .ended
-            entry.peakViewers = max(entry.peakViewers, assigned?.peakViewers ?? 0)
-        case .qualityChanged:
-            entry.quality = request.dataObject
+    /// Applies an event and keeps its frame in the stream's history; `assigned` carries the id,
+    /// epoch and peak the broker gave it, `nil` numbers it here.
+    mutating func publish(
+        _ request: PublishRequest, to id: StreamID, now: NIODeadline, assigned: EventAssignment? = nil,
+        frame: (Publication) -> LazyFrame
+    ) -> (Publication, LazyFrame) {
+        let capacity = historySize
+        return withEntry(id, now: now) { entry in
+            if let assigned { entry.adopt(assigned.epoch) }
+            let eventID = assigned?.eventID ?? entry.lastEventID + 1
+            entry.lastEventID = max(entry.lastEventID, eventID)
+            entry.lastActivity = now
+            switch request.event {
+            case .streamStarted:
+                entry.status = .live
+                entry.peakViewers = max(entry.totalViewers, assigned?.peakViewers ?? 0)
+            case .streamEnded:
+                entry.status = .ended
+                entry.peakViewers = max(entry.peakViewers, assigned?.peakViewers ?? 0)
+            case .qualityChanged:
+                entry.quality = request.dataObject
+            }
+            let publication = Publication(
+                eventID: eventID, epoch: entry.epoch, peakViewers: entry.peakViewers, viewers: entry.viewers, viewersPerLoop: entry.viewersPerLoop)
+            let encoded = frame(publication)
+            entry.history.append(.init(eventID: eventID, frame: encoded), capacity: capacity, now: now)
+            return (publication, encoded)
         }
-        entries[id] = entry
-        return Publication(eventID: eventID, peakViewers: entry.peakViewers, viewers: entry.viewers, viewersPerLoop: entry.viewersPerLoop)
     }
 
     /// Streams whose count changed since the last call, each with the count to announce to this node's viewers.
@@ -164,19 +216,33 @@ struct StreamDirectory {
         }
     }
 
-    /// Takes the shared store's state where it is at least as new as this node's.
+    /// Takes the shared store's state where it is at least as new as this node's, its epoch, and
+    /// the history events it read (`history`, oldest first) that this node lacks.
     ///
     /// A stream the store has not seen gets no entry here: a request for an unknown id costs nothing to keep.
-    mutating func merge(_ stored: StoredStreamState, into id: StreamID, now: NIODeadline) {
-        guard var entry = entries[id] ?? (stored == .unseen ? nil : Entry(lastActivity: now)) else { return }
-        if stored.lastEventID >= entry.lastEventID {
-            entry.lastEventID = stored.lastEventID
-            entry.status = stored.status
-            entry.quality = stored.quality
+    mutating func merge(_ stored: StoredStreamState, history: [StreamHistory.Event] = [], into id: StreamID, now: NIODeadline) {
+        guard entries[id] != nil || stored != .unseen else { return }
+        let capacity = historySize
+        withEntry(id, now: now) { entry in
+            if let epoch = stored.epoch { entry.adopt(epoch) }
+            if stored.lastEventID >= entry.lastEventID {
+                entry.lastEventID = stored.lastEventID
+                entry.status = stored.status
+                entry.quality = stored.quality
+            }
+            entry.peakViewers = max(entry.peakViewers, stored.peakViewers)
+            // A store that gives no epoch yet is read again when a viewer joins, which gives one.
+            entry.synced = stored.epoch != nil
+            if !history.isEmpty { entry.history.prepend(history, latest: entry.lastEventID, capacity: capacity, now: now) }
         }
-        entry.peakViewers = max(entry.peakViewers, stored.peakViewers)
-        entry.synced = true
-        entries[id] = entry
+    }
+
+    /// Whether a viewer resuming from `resume` would be recovered from what this node holds.
+    func canResume(_ id: StreamID, from resume: ResumePoint, now: NIODeadline) -> Bool {
+        guard let entry = entries[id], resume.epoch == entry.epoch else { return false }
+        var history = entry.history
+        history.expire(now: now, ttl: historyTTL)
+        return history.events(after: resume.since, through: entry.lastEventID) != nil
     }
 
     /// Whether `id` is known here and its state was read from the shared store.
@@ -190,16 +256,17 @@ struct StreamDirectory {
 
     // MARK: Reading
 
-    /// Forgets streams with no viewers and no event for `ttl`; returns how many.
+    /// Forgets streams with no viewers and no event for `ttl`, and histories past ``historyTTL``; returns how many streams.
     mutating func forgetIdle(now: NIODeadline, ttl: Duration) -> Int {
         let cutoff = now - TimeAmount(ttl)
         let before = entries.count
         entries = entries.filter { $0.value.totalViewers > 0 || $0.value.lastActivity > cutoff }
+        for id in entries.keys { entries[id]?.history.expire(now: now, ttl: historyTTL) }
         return before - entries.count
     }
 
     func snapshot(of id: StreamID, wallClock: Timestamp) -> StreamSnapshot {
-        snapshot(of: id, entry: entries[id], wallClock: wallClock)
+        Self.snapshot(of: id, entry: entries[id], wallClock: wallClock)
     }
 
     /// Each stream with viewers on this node and their number.
@@ -215,7 +282,7 @@ struct StreamDirectory {
         entries.filter { $0.value.totalViewers > 0 }
             .sorted { Self.busier($0.value.totalViewers, $0.key, than: $1.value.totalViewers, $1.key) }
             .prefix(limit)
-            .map { snapshot(of: $0.key, entry: $0.value, wallClock: wallClock) }
+            .map { Self.snapshot(of: $0.key, entry: $0.value, wallClock: wallClock) }
     }
 
     /// The order of ``busiest(limit:wallClock:)``: more viewers first, then by id.
@@ -223,7 +290,8 @@ struct StreamDirectory {
         (viewers, otherID.rawValue) > (otherViewers, id.rawValue)
     }
 
-    private func snapshot(of id: StreamID, entry: Entry?, wallClock: Timestamp) -> StreamSnapshot {
+    /// A stream this node holds nothing of gets a new epoch each time: it has no events to resume.
+    private static func snapshot(of id: StreamID, entry: Entry?, wallClock: Timestamp) -> StreamSnapshot {
         StreamSnapshot(
             streamID: id,
             status: entry?.status ?? .offline,
@@ -231,6 +299,7 @@ struct StreamDirectory {
             peakViewers: entry?.peakViewers ?? 0,
             quality: entry?.quality,
             lastEventID: entry?.lastEventID ?? 0,
+            epoch: entry?.epoch ?? .random(),
             timestamp: wallClock
         )
     }

@@ -9,13 +9,17 @@ import Synchronization
 /// listings) take the shards one after the other, never all at once, and are kept off the publish path.
 final class StreamShards: Sendable {
     private final class Shard: Sendable {
-        let directory = Mutex(StreamDirectory())
+        let directory: Mutex<StreamDirectory>
+
+        init(historySize: Int, historyTTL: Duration) {
+            directory = Mutex(StreamDirectory(historySize: historySize, historyTTL: historyTTL))
+        }
     }
 
     private let shards: [Shard]
 
-    init(count: Int = 16) {
-        shards = (0..<max(1, count)).map { _ in Shard() }
+    init(count: Int = 16, historySize: Int = 0, historyTTL: Duration = .seconds(600)) {
+        shards = (0..<max(1, count)).map { _ in Shard(historySize: historySize, historyTTL: historyTTL) }
     }
 
     /// Runs `body` on the shard that holds `id`, under its lock.

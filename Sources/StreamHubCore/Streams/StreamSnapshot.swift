@@ -10,9 +10,11 @@ public struct StreamSnapshot: Sendable {
     public let quality: [UInt8]?
     /// The stream's latest event sequence number; 0 before its first event.
     public let lastEventID: UInt64
+    /// The run of the stream's state its ids belong to; a resume names it.
+    public let epoch: StreamEpoch
     public let timestamp: Timestamp
 
-    /// Writes the `stream_state` data fields: `stream_id`, `timestamp`, `status`, `viewer_count`, `peak_viewers`, `quality`.
+    /// Writes the `stream_state` data fields: `stream_id`, `timestamp`, `status`, `viewer_count`, `peak_viewers`, `quality`, `epoch`.
     public func writeFields(to writer: inout JSONWriter) {
         writer.key("stream_id")
         writer.string(streamID.rawValue)
@@ -26,6 +28,8 @@ public struct StreamSnapshot: Sendable {
         writer.integer(peakViewers)
         writer.key("quality")
         writer.raw(quality)
+        writer.key("epoch")
+        writer.string(epoch.rawValue)
     }
 
     /// The JSON answered by `GET /api/v1/streams/{stream_id}`: the `stream_state` fields plus the latest `id`.

@@ -7,6 +7,7 @@ final class ViewerEnvironment: Sendable {
     let pingInterval: Duration
     let pongTimeout: Duration
     let writeTimeout: Duration
+    let maxQueuedBytes: Int
     let socketWrites: SocketWrites
     let encoder: MessageEncoder
     let logger: Logger
@@ -21,6 +22,7 @@ final class ViewerEnvironment: Sendable {
         self.pingInterval = configuration.pingInterval
         self.pongTimeout = configuration.pongTimeout
         self.writeTimeout = configuration.writeTimeout
+        self.maxQueuedBytes = max(configuration.maxQueuedBytes, 2)
         self.socketWrites = configuration.socketWrites
         self.encoder = encoder
         self.directory = directory
@@ -37,10 +39,12 @@ final class ViewerEnvironment: Sendable {
         return fanout
     }
 
-    /// Counts a viewer on `fanout`'s loop in; its `stream_state` is the snapshot (see ``JoinCursor``).
-    func join(_ streamID: StreamID, on fanout: LoopFanout) -> StreamSnapshot {
+    /// Counts a viewer on `fanout`'s loop in: its `stream_state` and what it missed since `resume` (see ``JoinCursor``).
+    func join(_ streamID: StreamID, resuming resume: ResumePoint?, on fanout: LoopFanout) -> StreamDirectory.Joined {
         observer.viewerOpened()
-        return directory.withStream(streamID) { $0.join(streamID, loop: fanout.index, now: .now(), wallClock: .now()) }
+        let joined = directory.withStream(streamID) { $0.join(streamID, loop: fanout.index, resume: resume, now: .now(), wallClock: .now()) }
+        if resume != nil { observer.viewerResumed(recovered: joined.replay != nil) }
+        return joined
     }
 
     func leave(_ streamID: StreamID, on fanout: LoopFanout, cause: ViewerCloseCause) {

@@ -19,6 +19,8 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     let streamID: StreamID
+    /// Where the viewer asked to resume, if it did.
+    private let resume: ResumePoint?
     /// Position in its ``LoopFanout``'s list for this stream; maintained by the fanout.
     var indexInLoop = 0
 
@@ -38,8 +40,9 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var stall = StallWatch()
     private var stallTimer: Scheduled<Void>?
 
-    init(streamID: StreamID, environment: ViewerEnvironment) {
+    init(streamID: StreamID, resume: ResumePoint?, environment: ViewerEnvironment) {
         self.streamID = streamID
+        self.resume = resume
         self.environment = environment
         let interval = TimeAmount(environment.pingInterval)
         let heartbeat = HeartbeatPolicy(
@@ -59,10 +62,18 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.writer = ViewerWriter(context: context, mode: environment.socketWrites)
         let fanout = environment.fanout(for: context.eventLoop)
         self.fanout = fanout
-        let snapshot = environment.join(streamID, on: fanout)
+        let joined = environment.join(streamID, resuming: resume, on: fanout)
+        let snapshot = joined.snapshot
         cursor = JoinCursor(coveredThrough: snapshot.lastEventID)
         fanout.add(self)
-        send(CollectionOfOne(environment.encoder.streamState(snapshot)))
+        let state = environment.encoder.streamState(snapshot, recovered: resume.map { _ in joined.replay != nil })
+        if let replay = joined.replay, !replay.isEmpty {
+            let frames = [state] + replay.map(\.frame)
+            allowReplay(bytes: frames.reduce(0) { $0 + $1.readableBytes })
+            send(frames)
+        } else {
+            send(CollectionOfOne(state))
+        }
         environment.logger.debug(
             "Viewer joined",
             metadata: [
@@ -125,6 +136,30 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Slow consumers
 
+    /// The channel's write-buffer water marks for a queue limit of `bytes`: past `high` the viewer is a slow consumer.
+    static func queueLimit(_ bytes: Int) -> WriteBufferWaterMark {
+        WriteBufferWaterMark(low: bytes / 2, high: bytes)
+    }
+
+    /// Whether the queue limit is raised for a replay.
+    private var replaying = false
+
+    /// A replay may hold more than `--max-queued-bytes` in the queue at once: its frames are the
+    /// history's, shared, not copies. The limit is raised by its size until the queue is back
+    /// under the usual limit; the write timeout still applies.
+    private func allowReplay(bytes: Int) {
+        guard let options = context?.channel.syncOptions else { return }
+        try? options.setOption(.writeBufferWaterMark, value: Self.queueLimit(environment.maxQueuedBytes + bytes))
+        replaying = true
+    }
+
+    /// Back to the usual limit once the queue is under it.
+    private func endReplayIfDrained(queued: Int) {
+        guard replaying, queued <= environment.maxQueuedBytes else { return }
+        replaying = false
+        try? context?.channel.syncOptions?.setOption(.writeBufferWaterMark, value: Self.queueLimit(environment.maxQueuedBytes))
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // The high water mark is `maxQueuedBytes`: crossing it is the slow-consumer limit.
         if !context.channel.isWritable {
@@ -147,7 +182,9 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func checkStall() {
         guard isOpen, let writer else { return }
-        switch stall.check(queued: writer.queuedBytes, written: writer.written) {
+        let queued = writer.queuedBytes
+        endReplayIfDrained(queued: queued)
+        switch stall.check(queued: queued, written: writer.written) {
         case .drained: break
         case .progressing: scheduleStallCheck()
         case .stalled: close(.slowConsumerStalled, cause: .slowConsumer)

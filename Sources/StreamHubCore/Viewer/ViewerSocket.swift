@@ -42,6 +42,9 @@ struct ViewerSocket {
         #endif
     }
 
+    /// Most buffers one `sendmsg(2)` takes (Linux's `IOV_MAX`).
+    static let maxVectors = 1024
+
     /// Sends as many bytes of `buffers`, in order, as the socket takes without blocking, in one
     /// system call; returns how many it took. `0` when it took none or failed: the channel, sending
     /// the same bytes, meets the same error and closes.
@@ -53,6 +56,8 @@ struct ViewerSocket {
                 Self.retryingInterrupts { Glibc.send(descriptor, bytes.baseAddress, bytes.count, flags) }
             }
         }
+        // Past the kernel's vector limit the rest goes to the channel's queue, in order.
+        let buffers = buffers.prefix(Self.maxVectors)
         return withUnsafeTemporaryAllocation(of: iovec.self, capacity: buffers.count) { vectors in
             for (index, buffer) in zip(vectors.indices, buffers) {
                 // The caller's buffers keep their storage, and so these addresses, alive until we return.

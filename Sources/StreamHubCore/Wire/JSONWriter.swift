@@ -47,6 +47,10 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    public mutating func boolean(_ value: Bool) {
+        raw((value ? "true" : "false").utf8)
+    }
+
     public mutating func timestamp(_ value: Timestamp) {
         separate()
         bytes.append(UInt8(ascii: "\""))

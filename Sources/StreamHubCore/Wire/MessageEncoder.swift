@@ -6,9 +6,14 @@ import NIOCore
 struct MessageEncoder: Sendable {
     let allocator: ByteBufferAllocator
 
-    func streamState(_ snapshot: StreamSnapshot) -> ByteBuffer {
+    /// A viewer's `stream_state`; `recovered` is set only for a viewer that asked to resume.
+    func streamState(_ snapshot: StreamSnapshot, recovered: Bool? = nil) -> ByteBuffer {
         message(id: snapshot.lastEventID, event: EventName.streamState) { writer in
             snapshot.writeFields(to: &writer)
+            if let recovered {
+                writer.key("recovered")
+                writer.boolean(recovered)
+            }
         }
     }
 
@@ -22,20 +27,22 @@ struct MessageEncoder: Sendable {
         }
     }
 
-    func published(
-        _ request: PublishRequest,
-        to streamID: StreamID,
-        as publication: StreamDirectory.Publication,
-        at wallClock: Timestamp
-    ) -> ByteBuffer {
-        message(id: publication.eventID, event: request.event.rawValue) { writer in
+    /// A published event; `peakViewers` goes into `stream_ended`.
+    func published(_ request: PublishRequest, to streamID: StreamID, eventID: UInt64, peakViewers: Int, at wallClock: Timestamp) -> ByteBuffer {
+        message(id: eventID, event: request.event.rawValue) { writer in
             writeCommonFields(streamID, wallClock, to: &writer)
             if request.event == .streamEnded {
                 writer.key("peak_viewers")
-                writer.integer(publication.peakViewers)
+                writer.integer(peakViewers)
             }
             writer.members(request.members)
         }
+    }
+
+    /// An event from the shared store's history, as the node that accepted it sent it.
+    func published(_ stored: StoredEvent, to streamID: StreamID) -> ByteBuffer {
+        let assignment = stored.assignment
+        return published(stored.request, to: streamID, eventID: assignment.eventID, peakViewers: assignment.peakViewers, at: assignment.wallClock)
     }
 
     private func writeCommonFields(_ streamID: StreamID, _ wallClock: Timestamp, to writer: inout JSONWriter) {
