@@ -206,6 +206,11 @@ private struct ObserverPair: HubObserver {
         second.eventPublished(event)
     }
 
+    func viewerResumed(recovered: Bool) {
+        first.viewerResumed(recovered: recovered)
+        second.viewerResumed(recovered: recovered)
+    }
+
     func broadcastCompleted(event: String, deliveries: Int, latency: Duration) {
         first.broadcastCompleted(event: event, deliveries: deliveries, latency: latency)
         second.broadcastCompleted(event: event, deliveries: deliveries, latency: latency)

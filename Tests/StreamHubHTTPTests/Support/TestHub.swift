@@ -132,6 +132,7 @@ final class RecordingObserver: HubObserver {
         var rejected: [ViewerRejection: Int] = [:]
         var roundTrips: [Duration] = []
         var broadcasts: [(event: String, deliveries: Int)] = []
+        var resumes: (recovered: Int, missed: Int) = (0, 0)
     }
 
     var counts: Counts { state.withLock { $0 } }
@@ -139,6 +140,11 @@ final class RecordingObserver: HubObserver {
     func viewerOpened() { state.withLock { $0.opened += 1 } }
     func viewerClosed(cause: ViewerCloseCause) { state.withLock { $0.closed[cause, default: 0] += 1 } }
     func viewerRejected(_ rejection: ViewerRejection) { state.withLock { $0.rejected[rejection, default: 0] += 1 } }
+    func viewerResumed(recovered: Bool) {
+        state.withLock { state in
+            if recovered { state.resumes.recovered += 1 } else { state.resumes.missed += 1 }
+        }
+    }
     func heartbeatAnswered(roundTrip: Duration) { state.withLock { $0.roundTrips.append(roundTrip) } }
     func broadcastCompleted(event: String, deliveries: Int, latency: Duration) {
         state.withLock { $0.broadcasts.append((event, deliveries)) }

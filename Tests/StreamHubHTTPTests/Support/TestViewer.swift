@@ -82,6 +82,18 @@ final class TestViewer: Sendable {
         }
     }
 
+    /// Connects with `?since=&epoch=` (each left out when `nil`) and expects the upgrade to succeed.
+    static func resume(port: Int, stream: String, since: Int?, epoch: String?, options: Options = Options()) async throws -> TestViewer {
+        let query = [since.map { "since=\($0)" }, epoch.map { "epoch=\($0)" }].compactMap { $0 }.joined(separator: "&")
+        switch try await connect(port: port, path: "/api/v1/streams/\(stream)/ws?\(query)", options: options) {
+        case .upgraded(let viewer): return viewer
+        case .refused(let status, _, let body): throw TestFailure("resume refused with \(status): \(body)")
+        }
+    }
+
+    /// Events published to the stream (not `stream_state` or `viewer_count_changed`) received so far, in order.
+    var publishedEvents: [ServerMessage] { messages.filter { !["stream_state", "viewer_count_changed"].contains($0.event) } }
+
     /// Text messages received so far, in order.
     var messages: [ServerMessage] { recorder.frames.compactMap { $0.opcode == .text ? ServerMessage($0.text) : nil } }
 
