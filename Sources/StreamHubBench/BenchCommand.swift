@@ -28,6 +28,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds to hold the connections before publishing (memory and join-storm counts are read after it).") var hold: Double?
     @Option(help: "Viewer URL template.") var wsURL = "ws://127.0.0.1:8080/api/v1/streams/{stream}/ws"
     @Option(help: "Publish URL template.") var publishURL = "http://127.0.0.1:8080/api/v1/streams/{stream}/events"
+    @Option(help: "Stream state URL template (resume storm: the latest id and epoch).")
+    var stateURL = "http://127.0.0.1:8080/api/v1/streams/{stream}"
+    @Option(help: "Resume storm: viewers resume this many events back (0: not a resume storm).") var resumeBack: Int?
     @Option(help: "Publish body template.") var body = #"{"event":"quality_changed","data":{"seq":{seq},"quality":"1080p"}}"#
     @Option(help: "Bearer token for publishing.") var token: String?
     @Option(help: "Stream names are this prefix plus a number.") var streamPrefix = "bench-"
@@ -57,6 +60,7 @@ struct BenchCommand: AsyncParsableCommand {
         if let events { scenario.events = events }
         if let rate { scenario.eventRate = rate }
         if let hold { scenario.hold = .seconds(hold) }
+        if let resumeBack { scenario.resumeBack = resumeBack > 0 ? resumeBack : nil }
         return scenario
     }
 

@@ -17,6 +17,7 @@ struct BenchResult {
     var deliveriesPerSecond: Double?
     var cpuMicrosecondsPerDelivery: Double?
     var countMessages: (max: Int, mean: Double)?
+    var resume: ResumeSummary?
 
     mutating func record(receipts: [(seq: Int, at: UInt64)], sentAt: [UInt64]) {
         deliveries = receipts.count
@@ -33,7 +34,7 @@ struct BenchResult {
         if last > firstSend { deliveriesPerSecond = Double(receipts.count) / (Double(last - firstSend) / 1e9) }
     }
 
-    mutating func record(viewers: [(stream: Int, deliveries: Int, countMessages: Int, closed: Bool)]) {
+    mutating func record(viewers: [ViewerSummary]) {
         guard !viewers.isEmpty else { return }
         let counts = viewers.map(\.countMessages)
         countMessages = (counts.max() ?? 0, Double(counts.reduce(0, +)) / Double(counts.count))
@@ -49,12 +50,18 @@ struct BenchResult {
                 + (connectFailures.isEmpty ? "" : " (failed: \(connectFailures.prefix(3).joined(separator: "; ")))"),
             "  memory per viewer    \(bytesPerViewer.map { String(format: "%.0f B (%.2f KiB)", $0, $0 / 1024) } ?? "-")",
         ]
-        if scenario.events > 0 {
+        if scenario.events > 0, resume == nil {
             lines += [
                 "  deliveries           \(deliveries) of \(expectedDeliveries) (missing \(missing)); publish failures \(publishFailures.count)",
                 "  latency ms           p50 \(f(latency?.p50, 2))  p90 \(f(latency?.p90, 2))  p99 \(f(latency?.p99, 2))  p99.9 \(f(latency?.p999, 2))  max \(f(latency?.max, 2))",
                 "  deliveries/s         \(f(deliveriesPerSecond, 0))",
                 "  server CPU/delivery  \(f(cpuMicrosecondsPerDelivery, 2)) µs",
+            ]
+        }
+        if let resume {
+            lines += [
+                "  resumed              \(resume.recovered) recovered, \(resume.complete) got every missed event",
+                "  upgrade → last replayed ms  p50 \(f(resume.p50 * 1000, 2))  p99 \(f(resume.p99 * 1000, 2))  max \(f(resume.max * 1000, 2))",
             ]
         }
         lines.append("  viewer_count_changed per viewer: max \(countMessages.map { "\($0.max)" } ?? "-"), mean \(f(countMessages?.mean, 2))")
@@ -76,6 +83,12 @@ struct BenchResult {
         if let countMessages {
             object["count_messages_max"] = countMessages.max
             object["count_messages_mean"] = countMessages.mean
+        }
+        if let resume {
+            object["resume"] = [
+                "recovered": resume.recovered, "complete": resume.complete, "replay_p50_ms": resume.p50 * 1000, "replay_p99_ms": resume.p99 * 1000,
+                "replay_max_ms": resume.max * 1000,
+            ]
         }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)

@@ -18,18 +18,29 @@ struct BenchRun {
         let client = HTTPClient(eventLoopGroupProvider: .shared(group))
         var result = BenchResult(label: command.label, preset: command.preset ?? "custom", scenario: scenario)
 
+        let publishURL = command.publishURL
+        let body = command.body
+        let publisher = Publisher(
+            client: client,
+            url: { publishURL.replacingOccurrences(of: "{stream}", with: streamName($0)) },
+            body: { seq, stream in
+                body.replacingOccurrences(of: "{seq}", with: "\(seq)").replacingOccurrences(of: "{stream}", with: streamName(stream))
+            },
+            token: command.token
+        )
+        if let back = scenario.resumeBack {
+            let storm = try await ResumeStorm(run: self, pool: pool, publisher: publisher, client: client, back: back).run(into: result)
+            try? await client.shutdown()
+            try? await group.shutdownGracefully()
+            return storm
+        }
+
         let before = ProcessSample.read(command.pids)
         let clock = ContinuousClock()
         let connectStart = clock.now
-        let wsURL = command.wsURL
         let (opened, failures) = await pool.open(
-            count: scenario.viewers, streams: scenario.streams, rate: scenario.connectRate,
-            url: { stream in
-                let url = URL(string: wsURL.replacingOccurrences(of: "{stream}", with: streamName(stream)))!
-                return (url.host ?? "127.0.0.1", url.port ?? 80, url.path)
-            },
-            sources: (0..<command.sourceAddresses).map { "127.0.0.\($0 + 2)" }
-        )
+            count: scenario.viewers, streams: scenario.streams, rate: scenario.connectRate, url: viewerURL(query: ""),
+            sources: sourceAddresses)
         result.connected = opened
         result.connectFailures = failures
         result.connectSeconds = (clock.now - connectStart).seconds
@@ -42,16 +53,6 @@ struct BenchRun {
             var perStream = [Int](repeating: 0, count: scenario.streams)
             for viewer in viewersNow where !viewer.closed { perStream[viewer.stream] += 1 }
             result.expectedDeliveries = (0..<scenario.events).reduce(0) { $0 + perStream[$1 % scenario.streams] }
-            let publishURL = command.publishURL
-            let body = command.body
-            let publisher = Publisher(
-                client: client,
-                url: { publishURL.replacingOccurrences(of: "{stream}", with: streamName($0)) },
-                body: { seq, stream in
-                    body.replacingOccurrences(of: "{seq}", with: "\(seq)").replacingOccurrences(of: "{stream}", with: streamName(stream))
-                },
-                token: command.token
-            )
             let cpuStart = ProcessSample.read(command.pids)
             let published = await publisher.run(events: scenario.events, rate: scenario.eventRate, streams: scenario.streams)
             let drainEnd = clock.now + .seconds(command.drain)
@@ -74,6 +75,17 @@ struct BenchRun {
         try? await group.shutdownGracefully()
         return result
     }
+
+    /// Where viewer `stream` connects (host, port, path and `query`), from `--ws-url`.
+    func viewerURL(query: String) -> (Int) -> (host: String, port: Int, path: String) {
+        let wsURL = command.wsURL
+        return { stream in
+            let url = URL(string: wsURL.replacingOccurrences(of: "{stream}", with: streamName(stream)))!
+            return (url.host ?? "127.0.0.1", url.port ?? 80, url.path + query)
+        }
+    }
+
+    var sourceAddresses: [String] { (0..<command.sourceAddresses).map { "127.0.0.\($0 + 2)" } }
 }
 
 extension Duration {

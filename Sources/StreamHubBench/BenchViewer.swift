@@ -21,6 +21,11 @@ final class BenchViewer: ChannelInboundHandler, @unchecked Sendable {
     private(set) var countMessages = 0
     private(set) var deliveries = 0
     private(set) var closed = false
+    /// Monotonic ns of the 101 and of the latest delivery.
+    private(set) var upgradedAt: UInt64 = 0
+    private(set) var lastDeliveryAt: UInt64 = 0
+    /// What `stream_state` said of a resume (`recovered`), `nil` without the field.
+    private(set) var recovered: Bool?
     private let record: LoopRecord
     private let totals: BenchTotals
     private let upgraded: EventLoopPromise<Void>
@@ -47,6 +52,7 @@ final class BenchViewer: ChannelInboundHandler, @unchecked Sendable {
             }
             buffer!.moveReaderIndex(to: end.upperBound)
             handshakeDone = true
+            upgradedAt = MonotonicClock.nanoseconds()
             record.viewers.append(self)
             upgraded.succeed()
         }
@@ -82,10 +88,15 @@ final class BenchViewer: ChannelInboundHandler, @unchecked Sendable {
         payload.withUnsafeReadableBytes { bytes in
             if let seq = Self.number(after: Self.seqKey, in: bytes) {
                 deliveries += 1
-                record.receipts.append((seq, MonotonicClock.nanoseconds()))
+                lastDeliveryAt = MonotonicClock.nanoseconds()
+                record.receipts.append((seq, lastDeliveryAt))
                 totals.deliveries.add(1, ordering: .relaxed)
             } else if Self.contains(Self.countEvent, in: bytes) {
                 countMessages += 1
+            } else if Self.contains(Self.recoveredTrue, in: bytes) {
+                recovered = true
+            } else if Self.contains(Self.recoveredFalse, in: bytes) {
+                recovered = false
             }
         }
     }
@@ -113,6 +124,14 @@ final class BenchViewer: ChannelInboundHandler, @unchecked Sendable {
     static let headerEnd = Array("\r\n\r\n".utf8)
     static let seqKey = Array("\"seq\":".utf8)
     static let countEvent = Array("viewer_count_changed".utf8)
+    static let recoveredTrue = Array("\"recovered\":true".utf8)
+    static let recoveredFalse = Array("\"recovered\":false".utf8)
+
+    var summary: ViewerSummary {
+        ViewerSummary(
+            stream: stream, deliveries: deliveries, countMessages: countMessages, closed: closed, recovered: recovered,
+            replaySeconds: lastDeliveryAt > upgradedAt ? Double(lastDeliveryAt - upgradedAt) / 1e9 : nil)
+    }
 
     static func contains(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer) -> Bool {
         index(of: needle, in: bytes) != nil
@@ -148,6 +167,17 @@ final class BenchViewer: ChannelInboundHandler, @unchecked Sendable {
         }
         return digits > 0 ? value : nil
     }
+}
+
+/// What one viewer received, read once the run is over.
+struct ViewerSummary: Sendable {
+    let stream: Int
+    let deliveries: Int
+    let countMessages: Int
+    let closed: Bool
+    let recovered: Bool?
+    /// From the upgrade to its latest delivery: for a resume without live events, to the last replayed one.
+    let replaySeconds: Double?
 }
 
 /// Counters shared by every loop.

@@ -20,7 +20,7 @@ struct ViewerPool: Sendable {
     ///   - url: Where viewer `stream` connects: host, port and path.
     ///   - sources: Local addresses to bind, round robin (`127.0.0.2`...); none binds nothing.
     func open(
-        count: Int, streams: Int, rate: Int, url: (Int) -> (host: String, port: Int, path: String), sources: [String]
+        count: Int, streams: Int, rate: Int, url: @escaping (Int) -> (host: String, port: Int, path: String), sources: [String]
     ) async -> (opened: Int, failures: [String]) {
         var opened = 0
         var failures: [String: Int] = [:]
@@ -86,14 +86,12 @@ struct ViewerPool: Sendable {
     }
 
     /// Every open viewer's counts, and all deliveries with their receive times; call after the run.
-    func collect() async throws -> (viewers: [(stream: Int, deliveries: Int, countMessages: Int, closed: Bool)], receipts: [(seq: Int, at: UInt64)]) {
-        var viewers: [(Int, Int, Int, Bool)] = []
+    func collect() async throws -> (viewers: [ViewerSummary], receipts: [(seq: Int, at: UInt64)]) {
+        var viewers: [ViewerSummary] = []
         var receipts: [(Int, UInt64)] = []
         for loop in group.makeIterator() {
             let record = records[ObjectIdentifier(loop)]!
-            let (loopViewers, loopReceipts) = try await loop.submit {
-                (record.viewers.map { ($0.stream, $0.deliveries, $0.countMessages, $0.closed) }, record.receipts)
-            }.get()
+            let (loopViewers, loopReceipts) = try await loop.submit { (record.viewers.map(\.summary), record.receipts) }.get()
             viewers += loopViewers
             receipts += loopReceipts
         }

@@ -234,7 +234,7 @@ struct ClusterTests {
             _ = try await viewer.waitFor("stream_state")
             let intruder = try await RedisConnection.connect(to: redis.url)
             let envelope = { (id: String, at: String, peak: String) in
-                #"{"node":"x","instance":1,"stream_id":"victim","event":"stream_started","accepted_at_ns":\#(at),"data":{},"id":\#(id),"peak_viewers":\#(peak)}"#
+                #"{"node":"x","instance":1,"stream_id":"victim","event":"stream_started","accepted_at_ns":\#(at),"data":{},"id":\#(id),"peak_viewers":\#(peak),"epoch":"E"}"#
             }
             let now = "\(Int64(Date().timeIntervalSince1970 * 1e9))"
             let hostile: [(String, String)] = [

@@ -22,26 +22,43 @@ public final class RedisServer: Sendable {
             throw TestFailure(
                 "redis-server is not installed (apt-get install redis-server); STREAMHUB_REQUIRE_INTEGRATION=1 makes that a failure")
         }
-        self.port = try port ?? freePort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments =
-            ["--port", "\(self.port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
-            + ["--enable-debug-command", "local"]
-            + (password.map { ["--requirepass", $0] } ?? [])
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let url = try RedisURL("redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(self.port)")
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            if let connection = try? await RedisConnection.connect(to: url) {
-                await connection.close()
+        // A port free a moment ago may be another test's by now: then this server cannot bind it,
+        // and connecting would reach the other one. So each attempt checks it reached its own process.
+        for _ in 0..<5 {
+            let candidate = try port ?? freePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments =
+                ["--port", "\(candidate)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+                + ["--enable-debug-command", "local"]
+                + (password.map { ["--requirepass", $0] } ?? [])
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let url = try RedisURL("redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(candidate)")
+            if try await Self.reachesItself(process, at: url) {
+                self.port = candidate
+                self.process = process
                 return
             }
-            guard ContinuousClock.now < deadline else { throw TestFailure("redis-server did not start") }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        throw TestFailure("redis-server did not start on a port of its own")
+    }
+
+    /// Waits until the server at `url` answers, and says whether it is `process`.
+    private static func reachesItself(_ process: Process, at url: RedisURL) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, process.isRunning {
+            if let connection = try? await RedisConnection.connect(to: url) {
+                let info = try? await connection.send(RedisCommand("INFO", ["server"]))
+                await connection.close()
+                let text = String(decoding: info?.bytes ?? [], as: UTF8.self)
+                return text.contains("process_id:\(process.processIdentifier)\r")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
+        return false
     }
 
     public var url: RedisURL { try! RedisURL("redis://127.0.0.1:\(port)") }

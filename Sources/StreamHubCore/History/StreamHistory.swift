@@ -15,9 +15,10 @@ struct StreamHistory {
     /// When the latest event was added; the window expires `ttl` after it.
     private var latestAt: NIODeadline?
 
-    /// Keeps `event`, dropping the oldest beyond `capacity`.
+    /// Keeps `event`, dropping the oldest beyond `capacity`; an event held already (read from the
+    /// store before it arrived here) is not kept twice.
     mutating func append(_ event: Event, capacity: Int, now: NIODeadline) {
-        guard capacity > 0 else { return }
+        guard capacity > 0, event.eventID > events.last?.eventID ?? 0 else { return }
         if events.count >= capacity { events.removeFirst(events.count - capacity + 1) }
         events.append(event)
         latestAt = now

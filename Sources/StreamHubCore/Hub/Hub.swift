@@ -222,7 +222,11 @@ public final class Hub: Sendable {
     public func loadState(of streamID: StreamID, resuming resume: ResumePoint? = nil, on loop: any EventLoop) -> EventLoopFuture<Void> {
         guard broker.isLinkUp == true else { return loop.makeSucceededVoidFuture() }
         let purpose: StateRead? = directory.withStream(streamID) { directory in
-            if let resume, configuration.historySize > 0, !directory.canResume(streamID, from: resume, now: .now()) { return .resume }
+            if let resume, configuration.historySize > 0, !directory.canResume(streamID, from: resume, now: .now()),
+                directory.storeMayResume(streamID, from: resume)
+            {
+                return .resume
+            }
             return directory.isSynced(streamID) ? nil : .join
         }
         guard let purpose else { return loop.makeSucceededVoidFuture() }

@@ -10,6 +10,11 @@
 ///    loop can drain anything enqueued after it, so such an event finds it.
 /// 3. A loop may still be writing events numbered before the join; the cursor skips them (their
 ///    ids are at most N). `viewer_count_changed` takes no id and always passes.
+///
+/// A resuming viewer (`?since=S`) gets the events numbered S+1 through N from the stream's
+/// ``StreamHistory``, taken under the same lock in the same join, and written right after its
+/// `stream_state` before the loop can write it anything else; live delivery then begins above N
+/// as for any viewer. So the replay ends exactly where live events begin.
 struct JoinCursor {
     /// The latest id the viewer's `stream_state` covered.
     let coveredThrough: UInt64

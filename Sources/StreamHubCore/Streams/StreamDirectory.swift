@@ -245,6 +245,13 @@ struct StreamDirectory {
         return history.events(after: resume.since, through: entry.lastEventID) != nil
     }
 
+    /// Whether the shared store may hold what a viewer resuming from `resume` missed: not when this
+    /// node read the stream's epoch from it and the viewer names another.
+    func storeMayResume(_ id: StreamID, from resume: ResumePoint) -> Bool {
+        guard let entry = entries[id], entry.synced else { return true }
+        return resume.epoch == entry.epoch
+    }
+
     /// Whether `id` is known here and its state was read from the shared store.
     func isSynced(_ id: StreamID) -> Bool { entries[id]?.synced ?? false }
 

@@ -50,7 +50,6 @@ struct TestHub: Sendable {
                 defer { portContinuation.finish() }
                 try await group.run()
             }
-            defer { Task { await group.triggerGracefulShutdown() } }
             var bound: [StreamHubServer.Listener: Int] = [:]
             for await (listener, port) in ports {
                 bound[listener] = port
@@ -58,10 +57,17 @@ struct TestHub: Sendable {
             }
             guard let port = bound[.main] else { throw TestFailure("hub did not start") }
             let hub = TestHub(port: port, metricsPort: bound[.metrics], hub: server.hub, observer: observer, metrics: server.metrics)
-            let result = try await body(hub)
+            // A body that throws still shuts the hub down gracefully: cancelling it instead would
+            // leave services that await their connections hanging.
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body(hub))
+            } catch {
+                result = .failure(error)
+            }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
-            return result
+            return try result.get()
         }
     }
 
@@ -102,8 +108,8 @@ struct HubClient: Sendable {
         if let token { headers[.authorization] = "Bearer \(token)" }
         let request = TestClient.Request(
             path, method: method, authority: "127.0.0.1:\(port)", headers: headers, body: body.map { ByteBuffer(string: $0) })
-        let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
-            try await client.execute(request)
+        let response = try await withTimeout(.seconds(15), "\(method) \(path)") { [port] in
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in try await client.execute(request) }
         }
         return HTTPAnswer(status: response.status.code, headers: response.headers, body: response.body.map { String(buffer: $0) } ?? "")
     }

@@ -65,6 +65,11 @@ final class TestViewer: Sendable {
         for header in options.extraHeaders { request += "\(header)\r\n" }
         request += "\r\n"
         try await writeBelowEncoder(channel, Array(request.utf8))
+        // A hub that never answers fails the test instead of hanging it (futures ignore cancellation).
+        let noAnswer = channel.eventLoop.scheduleTask(in: .seconds(15)) {
+            handshake.result.fail(TestFailure("no answer to the handshake for \(path) within 15 s"))
+        }
+        defer { noAnswer.cancel() }
         switch try await handshake.result.futureResult.get() {
         case .switching:
             return .upgraded(TestViewer(channel: channel, recorder: recorder))
