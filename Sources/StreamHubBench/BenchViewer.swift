@@ -21,22 +21,31 @@ final class BenchViewer: ChannelInboundHandler, @unchecked Sendable {
     private(set) var countMessages = 0
     private(set) var deliveries = 0
     private(set) var closed = false
-    /// Monotonic ns of the 101 and of the latest delivery.
-    private(set) var upgradedAt: UInt64 = 0
+    /// Monotonic ns of the upgrade request and of the latest delivery.
+    private(set) var requestedAt: UInt64 = 0
     private(set) var lastDeliveryAt: UInt64 = 0
     /// What `stream_state` said of a resume (`recovered`), `nil` without the field.
     private(set) var recovered: Bool?
     private let record: LoopRecord
     private let totals: BenchTotals
     private let upgraded: EventLoopPromise<Void>
+    /// The upgrade request, sent as soon as the connection is up.
+    private let request: ByteBuffer
     private var handshakeDone = false
     private var buffer: ByteBuffer?
 
-    init(stream: Int, record: LoopRecord, totals: BenchTotals, upgraded: EventLoopPromise<Void>) {
+    init(stream: Int, request: ByteBuffer, record: LoopRecord, totals: BenchTotals, upgraded: EventLoopPromise<Void>) {
         self.stream = stream
+        self.request = request
         self.record = record
         self.totals = totals
         self.upgraded = upgraded
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        requestedAt = MonotonicClock.nanoseconds()
+        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -52,7 +61,6 @@ final class BenchViewer: ChannelInboundHandler, @unchecked Sendable {
             }
             buffer!.moveReaderIndex(to: end.upperBound)
             handshakeDone = true
-            upgradedAt = MonotonicClock.nanoseconds()
             record.viewers.append(self)
             upgraded.succeed()
         }
@@ -86,17 +94,16 @@ final class BenchViewer: ChannelInboundHandler, @unchecked Sendable {
 
     private func received(_ payload: ByteBuffer) {
         payload.withUnsafeReadableBytes { bytes in
-            if let seq = Self.number(after: Self.seqKey, in: bytes) {
+            // `stream_state` may hold a `seq` in its `quality`; its event name comes first.
+            if Self.contains(Self.stateEvent, in: UnsafeRawBufferPointer(rebasing: bytes.prefix(48))) {
+                recovered = Self.contains(Self.recoveredTrue, in: bytes) ? true : Self.contains(Self.recoveredFalse, in: bytes) ? false : nil
+            } else if let seq = Self.number(after: Self.seqKey, in: bytes) {
                 deliveries += 1
                 lastDeliveryAt = MonotonicClock.nanoseconds()
                 record.receipts.append((seq, lastDeliveryAt))
                 totals.deliveries.add(1, ordering: .relaxed)
             } else if Self.contains(Self.countEvent, in: bytes) {
                 countMessages += 1
-            } else if Self.contains(Self.recoveredTrue, in: bytes) {
-                recovered = true
-            } else if Self.contains(Self.recoveredFalse, in: bytes) {
-                recovered = false
             }
         }
     }
@@ -124,13 +131,14 @@ final class BenchViewer: ChannelInboundHandler, @unchecked Sendable {
     static let headerEnd = Array("\r\n\r\n".utf8)
     static let seqKey = Array("\"seq\":".utf8)
     static let countEvent = Array("viewer_count_changed".utf8)
+    static let stateEvent = Array("\"event\":\"stream_state\"".utf8)
     static let recoveredTrue = Array("\"recovered\":true".utf8)
     static let recoveredFalse = Array("\"recovered\":false".utf8)
 
     var summary: ViewerSummary {
         ViewerSummary(
             stream: stream, deliveries: deliveries, countMessages: countMessages, closed: closed, recovered: recovered,
-            replaySeconds: lastDeliveryAt > upgradedAt ? Double(lastDeliveryAt - upgradedAt) / 1e9 : nil)
+            replaySeconds: lastDeliveryAt > requestedAt ? Double(lastDeliveryAt - requestedAt) / 1e9 : nil)
     }
 
     static func contains(_ needle: [UInt8], in bytes: UnsafeRawBufferPointer) -> Bool {
@@ -176,7 +184,7 @@ struct ViewerSummary: Sendable {
     let countMessages: Int
     let closed: Bool
     let recovered: Bool?
-    /// From the upgrade to its latest delivery: for a resume without live events, to the last replayed one.
+    /// From the upgrade request to its latest delivery: for a resume without live events, to the last replayed one.
     let replaySeconds: Double?
 }
 

@@ -61,6 +61,9 @@ struct ViewerPool: Sendable {
         let loop = group.next()
         let record = records[ObjectIdentifier(loop)]!
         let upgraded = loop.makePromise(of: Void.self)
+        var request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        let requestBytes = ByteBuffer(string: request)
         var bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -68,20 +71,16 @@ struct ViewerPool: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        BenchViewer(stream: stream, record: record, totals: totals, upgraded: upgraded))
+                        BenchViewer(stream: stream, request: requestBytes, record: record, totals: totals, upgraded: upgraded))
                 }
             }
         if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
-        let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
+            _ = try await bootstrap.connect(host: host, port: port).get()  // the viewer sends its upgrade request
         } catch {
             upgraded.fail(error)
             throw error
         }
-        var request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        request += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        try await channel.writeAndFlush(ByteBuffer(string: request))
         try await upgraded.futureResult.get()
     }
 

@@ -19,13 +19,8 @@ public final class Hub: Sendable {
     let directory: StreamShards
     private let fanouts: [LoopFanout]
     private let viewerEnvironment: ViewerEnvironment
-    /// State reads from the broker in flight, so a join or resume storm on a stream reads it once.
-    private let stateReads = Mutex<[StateReadKey: EventLoopFuture<Void>]>([:])
-
-    private struct StateReadKey: Hashable {
-        let streamID: StreamID
-        let purpose: StateRead
-    }
+    /// Reads of the broker's store, shared by the viewers that join or resume a stream at once.
+    private let storeReads: StoreReads
     /// Viewer slots taken, counted from admission until the socket closes.
     private let openConnections = Atomic<Int>(0)
     private let isDraining = Atomic<Bool>(false)
@@ -49,7 +44,9 @@ public final class Hub: Sendable {
         self.observer = observer
         self.encoder = MessageEncoder(allocator: ByteBufferAllocator())
         self.broker = broker
-        self.directory = StreamShards(historySize: configuration.historySize, historyTTL: configuration.historyTTL)
+        let directory = StreamShards(historySize: configuration.historySize, historyTTL: configuration.historyTTL)
+        self.directory = directory
+        self.storeReads = StoreReads(broker: broker, directory: directory, encoder: encoder, logger: logger)
         self.clientLimits = ClientLimits(perAddress: configuration.maxConnectionsPerIP, rate: configuration.maxConnectRate)
         let horizon = max(configuration.pingInterval, configuration.pongTimeout)
         let fanouts = eventLoopGroup.makeIterator().enumerated().map { index, loop in
@@ -211,7 +208,9 @@ public final class Hub: Sendable {
     /// The stream's state, read from the broker's store first unless this node has it already;
     /// the read creates and renews nothing there.
     public func currentState(of streamID: StreamID) async -> StreamSnapshot {
-        try? await read(streamID, for: .lookup, on: fanouts[0].eventLoop).get()
+        if !directory.withStream(streamID, { $0.isSynced(streamID) }) {
+            try? await storeReads.read(streamID, for: .lookup, on: fanouts[0].eventLoop).get()
+        }
         return state(of: streamID)
     }
 
@@ -230,41 +229,12 @@ public final class Hub: Sendable {
             return directory.isSynced(streamID) ? nil : .join
         }
         guard let purpose else { return loop.makeSucceededVoidFuture() }
-        return read(streamID, for: purpose, on: loop)
-    }
-
-    private func read(_ streamID: StreamID, for purpose: StateRead, on loop: any EventLoop) -> EventLoopFuture<Void> {
-        guard broker.isLinkUp == true else { return loop.makeSucceededVoidFuture() }
-        if purpose == .lookup, directory.withStream(streamID, { $0.isSynced(streamID) }) { return loop.makeSucceededVoidFuture() }
-        let key = StateReadKey(streamID: streamID, purpose: purpose)
-        let (read, started) = stateReads.withLock { inFlight -> (EventLoopFuture<Void>?, Bool) in
-            if let running = inFlight[key] { return (running, false) }
-            guard let stored = broker.readState(of: streamID, for: purpose) else { return (nil, false) }
-            let read = stored.map { [directory, encoder] state in
-                let history = state.history.map { stored in
-                    StreamHistory.Event(eventID: stored.assignment.eventID, frame: LazyFrame { encoder.published(stored, to: streamID) })
-                }
-                directory.withStream(streamID) { $0.merge(state, history: history, into: streamID, now: .now()) }
-            }
-            inFlight[key] = read
-            return (read, true)
-        }
-        guard let read else { return loop.makeSucceededVoidFuture() }
-        if started {
-            read.whenComplete { [logger] result in
-                self.stateReads.withLock { $0[key] = nil }
-                if case .failure(let error) = result {
-                    logger.warning(
-                        "Cannot read stream state from the broker; using this node's", metadata: ["stream_id": "\(streamID)", "error": "\(error)"])
-                }
-            }
-        }
-        return read.recover { _ in }.hop(to: loop)
+        return storeReads.read(streamID, for: purpose, on: loop)
     }
 
     /// Re-reads every stream this node knows from the broker's store.
     func reloadAllStates() {
-        for streamID in directory.markAllUnsynced() { _ = read(streamID, for: .join, on: fanouts[0].eventLoop) }
+        for streamID in directory.markAllUnsynced() { _ = storeReads.read(streamID, for: .join, on: fanouts[0].eventLoop) }
     }
 
     /// Streams with viewers (on any node), busiest first.

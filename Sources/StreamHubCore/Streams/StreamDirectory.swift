@@ -266,10 +266,15 @@ struct StreamDirectory {
     /// Forgets streams with no viewers and no event for `ttl`, and histories past ``historyTTL``; returns how many streams.
     mutating func forgetIdle(now: NIODeadline, ttl: Duration) -> Int {
         let cutoff = now - TimeAmount(ttl)
-        let before = entries.count
-        entries = entries.filter { $0.value.totalViewers > 0 || $0.value.lastActivity > cutoff }
-        for id in entries.keys { entries[id]?.history.expire(now: now, ttl: historyTTL) }
-        return before - entries.count
+        var kept: [StreamID: Entry] = [:]
+        kept.reserveCapacity(entries.count)
+        for (id, var entry) in entries where entry.totalViewers > 0 || entry.lastActivity > cutoff {
+            entry.history.expire(now: now, ttl: historyTTL)
+            kept[id] = entry
+        }
+        let forgotten = entries.count - kept.count
+        entries = kept
+        return forgotten
     }
 
     func snapshot(of id: StreamID, wallClock: Timestamp) -> StreamSnapshot {
