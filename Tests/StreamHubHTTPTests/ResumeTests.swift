@@ -158,15 +158,28 @@ import Testing
                             "/api/v1/streams/s/events", method: .post, authority: "127.0.0.1:\(hub.port)",
                             headers: [.authorization: "Bearer \(TestHub.token)"],
                             body: ByteBuffer(string: #"{"event":"quality_changed","data":{"seq":\#(seq)}}"#))
-                        let response = try await client.execute(request)
-                        guard response.status == .accepted else { throw TestFailure("publish \(seq) answered \(response.status)") }
+                        let response: TestClient.Response
+                        do {
+                            response = try await client.execute(request)
+                        } catch {
+                            published.failure.withLock { $0 = "publish \(seq) failed: \(error)" }
+                            throw error
+                        }
+                        guard response.status == .accepted else {
+                            published.failure.withLock { $0 = "publish \(seq) answered \(response.status)" }
+                            throw TestFailure("publish \(seq) answered \(response.status)")
+                        }
                         published.id.store(seq, ordering: .relaxed)
                         next = next.advanced(by: .milliseconds(5))
                         try await clock.sleep(until: next)
                     }
                 }
             }
-            try await eventually(timeout: .seconds(10), "publishing under way") { published.id.load(ordering: .relaxed) >= 60 ? true : nil }
+            // Generous: the whole suite may be running on two cores.
+            try await eventually(timeout: .seconds(30), "publishing under way") {
+                if let failure = published.failure.withLock({ $0 }) { throw TestFailure(failure) }
+                return published.id.load(ordering: .relaxed) >= 60 ? true : nil
+            }
             let resumed = try await withThrowingTaskGroup(of: (since: Int, viewer: TestViewer).self) { group in
                 for index in 0..<100 {
                     group.addTask {
@@ -193,4 +206,6 @@ import Testing
 /// The id of the latest event the test's publisher got a `202` for.
 private final class LatestPublished: Sendable {
     let id = Atomic<Int>(0)
+    /// Why the publisher stopped, if it failed.
+    let failure = Mutex<String?>(nil)
 }
