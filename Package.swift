@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "StreamHubRedis", targets: ["StreamHubRedis"]),
         .library(name: "StreamHubCluster", targets: ["StreamHubCluster"]),
         .library(name: "StreamHubAlerts", targets: ["StreamHubAlerts"]),
+        .library(name: "StreamHubAuth", targets: ["StreamHubAuth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -33,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
     ],
     targets: [
         .target(
@@ -57,6 +60,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "StreamHubAuth",
+            dependencies: [
+                "StreamHubCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -109,6 +122,7 @@ let package = Package(
                 "StreamHubCore",
                 "StreamHubHTTP",
                 "StreamHubAlerts",
+                "StreamHubAuth",
                 "StreamHubCluster",
                 "StreamHubRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -126,6 +140,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -151,6 +166,11 @@ let package = Package(
             dependencies: ["StreamHubAlerts"]
         ),
         .testTarget(
+            name: "StreamHubAuthTests",
+            dependencies: ["StreamHubAuth", "StreamHubCore", .product(name: "JWTKit", package: "jwt-kit")],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(
             name: "StreamHubClusterTests",
             dependencies: ["StreamHubCluster", "StreamHubCore", "StreamHubRedis", .product(name: "NIOCore", package: "swift-nio")]
         ),
@@ -171,10 +191,12 @@ let package = Package(
             dependencies: [
                 "StreamHubCore",
                 "StreamHubHTTP",
+                "StreamHubAuth",
                 "StreamHubCluster",
                 "StreamHubRedis",
                 "StreamHubTestSupport",
                 "streamhub",
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

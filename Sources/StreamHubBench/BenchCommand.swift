@@ -31,6 +31,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Stream state URL template (resume storm: the latest id and epoch).")
     var stateURL = "http://127.0.0.1:8080/api/v1/streams/{stream}"
     @Option(help: "Resume storm: viewers resume this many events back (0: not a resume storm).") var resumeBack: Int?
+    @Option(help: "Viewer tokens: mint one HS256 token per viewer with this secret (sub viewer-N, streams [its stream], exp in 1 h).")
+    var viewerTokenSecret: String?
+    @Option(help: "Viewer tokens: mint one ES256 token per viewer with this PEM private key file.") var viewerTokenKey: String?
     @Option(help: "Publish body template.") var body = #"{"event":"quality_changed","data":{"seq":{seq},"quality":"1080p"}}"#
     @Option(help: "Bearer token for publishing.") var token: String?
     @Option(help: "Stream names are this prefix plus a number.") var streamPrefix = "bench-"

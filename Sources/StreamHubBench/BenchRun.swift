@@ -38,9 +38,10 @@ struct BenchRun {
         let before = ProcessSample.read(command.pids)
         let clock = ContinuousClock()
         let connectStart = clock.now
+        let tokens = try await ViewerTokens.mint(command: command, viewers: scenario.viewers, stream: streamName)
         let (opened, failures) = await pool.open(
             count: scenario.viewers, streams: scenario.streams, rate: scenario.connectRate, url: viewerURL(query: ""),
-            sources: sourceAddresses)
+            sources: sourceAddresses, tokens: tokens)
         result.connected = opened
         result.connectFailures = failures
         result.connectSeconds = (clock.now - connectStart).seconds

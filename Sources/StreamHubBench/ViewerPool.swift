@@ -19,8 +19,10 @@ struct ViewerPool: Sendable {
     /// - Parameters:
     ///   - url: Where viewer `stream` connects: host, port and path.
     ///   - sources: Local addresses to bind, round robin (`127.0.0.2`...); none binds nothing.
+    ///   - tokens: Viewer `i`'s token (`token=` in its query) is `tokens[i % tokens.count]`; none sends none.
     func open(
-        count: Int, streams: Int, rate: Int, url: @escaping (Int) -> (host: String, port: Int, path: String), sources: [String]
+        count: Int, streams: Int, rate: Int, url: @escaping (Int) -> (host: String, port: Int, path: String), sources: [String],
+        tokens: [String] = []
     ) async -> (opened: Int, failures: [String]) {
         var opened = 0
         var failures: [String: Int] = [:]
@@ -38,7 +40,8 @@ struct ViewerPool: Sendable {
                     inFlight -= 1
                     if let failure = result { failures[failure, default: 0] += 1 } else { opened += 1 }
                 }
-                let target = url(index % streams)
+                var target = url(index % streams)
+                if !tokens.isEmpty { target.path += (target.path.contains("?") ? "&" : "?") + "token=" + tokens[index % tokens.count] }
                 let source = sources.isEmpty ? nil : sources[index % sources.count]
                 inFlight += 1
                 tasks.addTask {

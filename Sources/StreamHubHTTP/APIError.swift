@@ -33,7 +33,14 @@ struct APIError: Error, HTTPResponseError {
         case .rate:
             self.init(.serviceUnavailable, rejection.description)
             headers[.retryAfter] = "1"
+        case .unauthorized: self.init(.unauthorized, rejection.description)
+        case .forbidden: self.init(.forbidden, rejection.description)
         }
+    }
+
+    /// A refused viewer token: `401` (with `WWW-Authenticate: Bearer`) or `403`, naming the failed check.
+    init(_ failure: ViewerAuthFailure) {
+        self.init(failure.kind == .forbidden ? .forbidden : .unauthorized, failure.message)
     }
 
     static let badHandshake = APIError(

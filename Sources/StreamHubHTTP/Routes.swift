@@ -52,7 +52,7 @@ struct Routes {
     func addStreams(to router: Router<BasicRequestContext>) {
         let streams = router.group("api/v1/streams")
         streams.get { request, _ in try listStreams(request) }
-        streams.get(":stream_id") { _, context in try await state(context) }
+        streams.get(":stream_id") { request, context in try await state(request, context) }
         streams.post(":stream_id/events") { request, context in try await publish(request, context) }
         streams.get(":stream_id/ws") { request, context in try notAHandshake(context) }
     }
@@ -79,9 +79,20 @@ struct Routes {
         return JSONResponse.make(status == "ready" ? .ok : .serviceUnavailable, writer.bytes)
     }
 
-    private func state(_ context: BasicRequestContext) async throws -> Response {
+    private func state(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let streamID = try streamID(context)
+        try authorizeRead(request, of: streamID)
         return JSONResponse.ok(await hub.currentState(of: streamID).json)
+    }
+
+    /// With viewer authentication on, reading a stream's state needs a publish token or a viewer
+    /// token (`?token=` or `Authorization: Bearer`) that covers the stream.
+    private func authorizeRead(_ request: Request, of streamID: StreamID) throws {
+        guard let authenticator = hub.authenticator else { return }
+        let authorization = request.headers[.authorization]
+        if tokens.accepts(authorization: authorization) { return }
+        let token = request.uri.queryParameters.get("token").map { Substring($0) } ?? Self.bearerToken(authorization)
+        if case .failure(let failure) = authenticator.authenticate(token: token, for: streamID, now: .now()) { throw APIError(failure) }
     }
 
     private func listStreams(_ request: Request) throws -> Response {
@@ -135,6 +146,12 @@ struct Routes {
 
     private func streamID(_ context: BasicRequestContext) throws -> StreamID {
         try Self.validStreamID(context.parameters.get("stream_id"))
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header.
+    static func bearerToken(_ authorization: String?) -> Substring? {
+        guard let authorization, authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { return nil }
+        return authorization.dropFirst(7)
     }
 
     /// `401` unless `authorization` is `Bearer <one of the publish tokens>`.

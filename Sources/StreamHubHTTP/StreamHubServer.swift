@@ -25,6 +25,8 @@ public struct StreamHubConfiguration: Sendable {
     public var broker: BrokerFactory
     /// The node's name in the cluster and in alerts (`instance`); host name and port by default.
     public var nodeName: String?
+    /// Who may watch which stream; `nil` (the default) lets anyone watch any stream.
+    public var viewerAuthenticator: (any ViewerAuthenticator)?
     /// Timeouts of HTTP connections and whose `X-Forwarded-For` counts.
     public var edge: EdgeConfiguration
     /// How long `/readyz` and upgrades answer 503 before viewers are closed.
@@ -42,6 +44,7 @@ public struct StreamHubConfiguration: Sendable {
         health: HealthConfiguration = HealthConfiguration(),
         broker: BrokerFactory = .local,
         nodeName: String? = nil,
+        viewerAuthenticator: (any ViewerAuthenticator)? = nil,
         edge: EdgeConfiguration = EdgeConfiguration(),
         shutdownDelay: Duration = .zero,
         shutdownGrace: Duration = .seconds(10)
@@ -55,6 +58,7 @@ public struct StreamHubConfiguration: Sendable {
         self.health = health
         self.broker = broker
         self.nodeName = nodeName
+        self.viewerAuthenticator = viewerAuthenticator
         self.edge = edge
         self.shutdownDelay = shutdownDelay
         self.shutdownGrace = shutdownGrace
@@ -98,6 +102,7 @@ public struct StreamHubServer: Sendable {
             configuration: configuration.hub,
             eventLoopGroup: eventLoopGroup,
             broker: broker,
+            authenticator: configuration.viewerAuthenticator,
             logger: logger,
             observer: observer.map { ObserverPair(first: metrics, second: $0) } ?? metrics
         )

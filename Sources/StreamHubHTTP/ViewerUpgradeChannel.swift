@@ -54,7 +54,7 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
                 attach: { channel in
                     guard case .success(let viewer) = outcome.value else { throw ChannelError.inappropriateOperationForState }
                     try HTTPConnectionGuard.remove(from: channel)
-                    try hub.attachViewer(of: viewer.streamID, resuming: viewer.resume, to: channel)
+                    try hub.attachViewer(of: viewer.streamID, resuming: viewer.resume, grant: viewer.grant, to: channel)
                 }
             )
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Negotiated>(
@@ -95,13 +95,15 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     struct ViewerRequest {
         let streamID: StreamID
         let resume: ResumePoint?
+        /// What the viewer's token allows; `nil` with viewer authentication off.
+        let grant: ViewerGrant?
     }
 
     private func admit(_ head: HTTPRequestHead, channel: any Channel, logger: Logger) -> Result<ViewerRequest, APIError> {
         guard head.method == .GET, let rawID = Routes.viewerStreamID(path: head.uri) else { return .failure(.noWebSocketHere) }
+        let query = ViewerQuery(uri: head.uri)
         let resume: ResumePoint?
         do {
-            let query = ViewerQuery(uri: head.uri)
             resume = try ResumePoint(since: query["since"], epoch: query["epoch"])
         } catch {
             hub.recordRejection(.badRequest)
@@ -110,11 +112,24 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
         let client = edge.trustedProxies.client(
             peer: channel.remoteAddress.flatMap(ClientAddress.init), forwardedFor: head.headers[canonicalForm: "x-forwarded-for"].map(String.init)
         )
-        let admitted = hub.admit(streamID: String(rawID), origin: head.headers.first(name: "origin"), client: client, channel: channel)
-        if case .failure(let rejection) = admitted {
-            logger.debug("Viewer refused", metadata: ["reason": "\(rejection.rawValue)", "client": "\(client.map { "\($0)" } ?? "unknown")"])
+        func refused(_ reason: ViewerRejection) {
+            logger.debug("Viewer refused", metadata: ["reason": "\(reason.rawValue)", "client": "\(client.map { "\($0)" } ?? "unknown")"])
         }
-        return admitted.map { ViewerRequest(streamID: $0, resume: resume) }.mapError(APIError.init)
+        let streamID: StreamID
+        switch hub.admit(streamID: String(rawID), origin: head.headers.first(name: "origin"), client: client, channel: channel) {
+        case .success(let admitted): streamID = admitted
+        case .failure(let rejection):
+            refused(rejection)
+            return .failure(APIError(rejection))
+        }
+        // After admission, so the connect rate and the limits also bound what token checks cost.
+        switch hub.authorize(token: query["token"] ?? Routes.bearerToken(head.headers.first(name: "authorization")), for: streamID) {
+        case .success(let grant):
+            return .success(ViewerRequest(streamID: streamID, resume: resume, grant: grant))
+        case .failure(let failure):
+            refused(failure.rejection)
+            return .failure(APIError(failure))
+        }
     }
 
     func handle(value: Value, logger: Logger) async {

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import StreamHubAlerts
+import StreamHubAuth
 import StreamHubCluster
 import StreamHubCore
 import StreamHubHTTP
@@ -66,6 +67,7 @@ enum Main {
                 FileHandle.standardError.write(Data("streamhub: \(notice)\n".utf8))
             }
         }
+        let viewerAuthenticator = try await ViewerAuthSetup.authenticator(command)
         let openFiles = ConnectionLimit.raiseOpenFileLimit()
         let hub = HubConfiguration(
             maxConnections: ConnectionLimit.effective(requested: command.maxConnections, openFileLimit: openFiles),
@@ -103,6 +105,7 @@ enum Main {
             broker: try command.redisURL.map { .redis(ClusterConfiguration(redisURL: try RedisURL($0), nodeTTL: command.nodeTTL.duration)) }
                 ?? .local,
             nodeName: command.nodeID,
+            viewerAuthenticator: viewerAuthenticator,
             edge: EdgeConfiguration(
                 requestTimeout: command.requestTimeout.duration,
                 idleTimeout: command.idleTimeout.duration,
@@ -118,6 +121,9 @@ enum Main {
                 "metrics_port": "\(command.metricsPort.map(String.init) ?? "none (main port)")",
                 "metrics_top_streams": "\(command.metricsTopStreams)",
                 "publish_tokens": "\(tokens.count) (redacted)",
+                "viewer_auth":
+                    "\(viewerAuthenticator.map { "on: \($0.algorithms.joined(separator: ", ")), secrets \(command.viewerJWTSecrets.count) (redacted), public keys \(command.viewerJWTPublicKeys.count), leeway \(command.viewerJWTLeeway)" } ?? "off (anyone may watch)")",
+                "viewer_jwt_audience": "\(command.viewerJWTAudience ?? "none")", "viewer_jwt_issuer": "\(command.viewerJWTIssuer ?? "none")",
                 "allowed_origins": "\(hub.allowedOrigins)",
                 "max_connections": "\(hub.maxConnections) (flag: \(command.maxConnections.map(String.init) ?? "none"), open files: \(openFiles))",
                 "ping_interval": "\(command.pingInterval)", "pong_timeout": "\(command.pongTimeout)",

@@ -154,6 +154,32 @@ struct ServeCommand: ParsableCommand {
             "trusted-proxies"))
     var trustedProxies = ""
 
+    @Option(
+        name: .customLong("viewer-jwt-secret"),
+        help: Self.env(
+            "HS256 secret viewer tokens may be signed with; repeat to rotate. Any viewer key makes every viewer need a token; never logged.",
+            "viewer-jwt-secret"))
+    var viewerJWTSecrets: [String] = []
+
+    @Option(
+        name: .customLong("viewer-jwt-public-key"),
+        help: Self.env(
+            "PEM file of a public key viewer tokens may be signed with: EC P-256 (ES256) or RSA of 2048 bits or more (RS256); repeatable.",
+            "viewer-jwt-public-key"))
+    var viewerJWTPublicKeys: [String] = []
+
+    @Option(name: .customLong("viewer-jwt-audience"), help: Self.env("When set, a viewer token's aud must be or contain it.", "viewer-jwt-audience"))
+    var viewerJWTAudience: String?
+
+    @Option(name: .customLong("viewer-jwt-issuer"), help: Self.env("When set, a viewer token's iss must be it.", "viewer-jwt-issuer"))
+    var viewerJWTIssuer: String?
+
+    @Option(
+        name: .customLong("viewer-jwt-leeway"),
+        help: Self.env(
+            "Clock difference allowed for a viewer token's exp and nbf; a viewer is closed with 4001 at exp plus this.", "viewer-jwt-leeway"))
+    var viewerJWTLeeway = ConfigDuration(argument: "30s")!
+
     @Option(help: Self.env("trace, debug, info, notice, warning, error or critical.", "log-level"))
     var logLevel = "info"
 
@@ -175,9 +201,10 @@ struct ServeCommand: ParsableCommand {
         "alert-webhook-url", "alert-webhook-secret", "broadcast-latency-threshold", "reaped-spike-threshold",
         "connections-near-limit-threshold", "scheduling-lag-threshold", "redis-url", "node-id", "node-ttl", "shutdown-delay",
         "shutdown-grace", "request-timeout", "idle-timeout", "max-connections-per-ip", "max-connect-rate", "trusted-proxies",
+        "viewer-jwt-secret", "viewer-jwt-public-key", "viewer-jwt-audience", "viewer-jwt-issuer", "viewer-jwt-leeway",
         "log-level", "log-format",
     ]
-    static let repeatableOptions: Set<String> = ["publish-token", "alert-webhook-url"]
+    static let repeatableOptions: Set<String> = ["publish-token", "alert-webhook-url", "viewer-jwt-secret", "viewer-jwt-public-key"]
 
     /// Every duration flag, by name, for range checks.
     private var durations: [(String, ConfigDuration)] {
@@ -187,7 +214,7 @@ struct ServeCommand: ParsableCommand {
             ("alert-for", alertFor), ("alert-repeat-interval", alertRepeatInterval),
             ("broadcast-latency-threshold", broadcastLatencyThreshold), ("scheduling-lag-threshold", schedulingLagThreshold),
             ("node-ttl", nodeTTL), ("shutdown-delay", shutdownDelay), ("shutdown-grace", shutdownGrace),
-            ("request-timeout", requestTimeout), ("idle-timeout", idleTimeout),
+            ("request-timeout", requestTimeout), ("idle-timeout", idleTimeout), ("viewer-jwt-leeway", viewerJWTLeeway),
         ]
     }
 
@@ -210,6 +237,10 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError("--\(flag) must be from \(FlagRanges.text(range.lowerBound)) to \(FlagRanges.text(range.upperBound)), not \(value)")
         }
         if let metricsPort, metricsPort == port, port != 0 { throw ValidationError("--metrics-port must differ from --port (\(port))") }
+        // RFC 7518 §3.2: an HS256 key at least as long as the hash.
+        for secret in viewerJWTSecrets where secret.utf8.count < 32 {
+            throw ValidationError("--viewer-jwt-secret must be at least 32 bytes (RFC 7518 asks for 256 bits)")
+        }
         for token in publishTokens where token.isEmpty || token.contains(where: \.isWhitespace) {
             throw ValidationError("--publish-token must be non-empty and contain no whitespace")
         }

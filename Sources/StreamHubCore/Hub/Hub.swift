@@ -15,6 +15,8 @@ public final class Hub: Sendable {
     let encoder: MessageEncoder
     /// Numbers events and shares them, state and counts with other nodes (``LocalBroker`` on one node).
     public let broker: any Broker
+    /// Who may watch which stream; `nil` lets anyone watch any stream.
+    public let authenticator: (any ViewerAuthenticator)?
 
     let directory: StreamShards
     private let fanouts: [LoopFanout]
@@ -30,12 +32,14 @@ public final class Hub: Sendable {
     ///   - configuration: Limits and timings.
     ///   - eventLoopGroup: The group whose loops own the viewer channels.
     ///   - broker: What crosses nodes; attached to this hub here.
+    ///   - authenticator: Checks viewer tokens; `nil` lets anyone watch.
     ///   - logger: Hub-wide logger; per-connection events are logged at debug.
     ///   - observer: Receives counts and timings for metrics.
     public init(
         configuration: HubConfiguration,
         eventLoopGroup: any EventLoopGroup,
         broker: any Broker = LocalBroker(),
+        authenticator: (any ViewerAuthenticator)? = nil,
         logger: Logger,
         observer: any HubObserver = NoHubObserver()
     ) {
@@ -44,6 +48,7 @@ public final class Hub: Sendable {
         self.observer = observer
         self.encoder = MessageEncoder(allocator: ByteBufferAllocator())
         self.broker = broker
+        self.authenticator = authenticator
         let directory = StreamShards(historySize: configuration.historySize, historyTTL: configuration.historyTTL)
         self.directory = directory
         self.storeReads = StoreReads(broker: broker, directory: directory, encoder: encoder, logger: logger)
@@ -87,6 +92,15 @@ public final class Hub: Sendable {
         return .success(streamID)
     }
 
+    /// What a viewer's token lets it do with `streamID`: `nil` when viewer authentication is off; a
+    /// refusal is counted. Checked before ``admit(streamID:origin:client:channel:)`` takes a slot.
+    public func authorize(token: Substring?, for streamID: StreamID) -> Result<ViewerGrant?, ViewerAuthFailure> {
+        guard let authenticator else { return .success(nil) }
+        let result = authenticator.authenticate(token: token, for: streamID, now: .now())
+        if case .failure(let failure) = result { observer.viewerRejected(failure.rejection) }
+        return result.map { $0 }
+    }
+
     /// Counts a viewer refused before ``admit(streamID:origin:client:channel:)`` (say, for a malformed `since`).
     public func recordRejection(_ rejection: ViewerRejection) {
         observer.viewerRejected(rejection)
@@ -95,15 +109,21 @@ public final class Hub: Sendable {
     /// Turns a channel whose upgrade response was sent into a viewer of `streamID`; call on the channel's event loop.
     ///
     /// Adds the viewer's handler, which reads frames itself (over 4 KiB are refused) and sends
-    /// `stream_state` at once, then, resuming from `resume`, the events it missed. There is no frame
+    /// `stream_state` at once, then, resuming from `resume`, the events it missed; with a `grant`, it
+    /// is closed with `4001` when the grant expires. There is no frame
     /// encoder: the hub writes ready-made frames. The receive buffer shrinks to 256 bytes and the
     /// write-buffer high water mark becomes ``HubConfiguration/maxQueuedBytes``. Call
     /// ``loadState(of:resuming:on:)`` first, so that `stream_state` is what every node would say.
-    public func attachViewer(of streamID: StreamID, resuming resume: ResumePoint? = nil, to channel: any Channel) throws {
+    public func attachViewer(
+        of streamID: StreamID, resuming resume: ResumePoint? = nil, grant: ViewerGrant? = nil, to channel: any Channel
+    ) throws {
         let options = channel.syncOptions
         try options?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 256))
         try options?.setOption(.writeBufferWaterMark, value: ViewerHandler.queueLimit(viewerEnvironment.maxQueuedBytes))
-        try channel.pipeline.syncOperations.addHandler(ViewerHandler(streamID: streamID, resume: resume, environment: viewerEnvironment))
+        // The token's expiry on the monotonic clock the heartbeat runs on.
+        let expiresAt = grant.map { NIODeadline.now() + .milliseconds($0.expiresAt.millisecondsSince1970 - Timestamp.now().millisecondsSince1970) }
+        try channel.pipeline.syncOperations.addHandler(
+            ViewerHandler(streamID: streamID, resume: resume, expiresAt: expiresAt, environment: viewerEnvironment))
     }
 
     /// The event loops viewers live on.

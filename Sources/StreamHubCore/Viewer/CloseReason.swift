@@ -17,6 +17,8 @@ public struct CloseReason: Sendable, Hashable {
     public static let slowConsumerStalled = CloseReason(code: 1008, text: "slow consumer: queued data not read in time")
     public static let messageTooBig = CloseReason(code: 1009, text: "message exceeds 4096 bytes")
     public static let internalError = CloseReason(code: 1011, text: "internal error")
+    /// The viewer's token expired: get a fresh one and reconnect, resuming with `since`.
+    public static let tokenExpired = CloseReason(code: 4001, text: "token expired")
 
     /// An echo of the client's own close code, as RFC 6455 §5.5.1 asks.
     static func echo(code: UInt16) -> CloseReason { CloseReason(code: code, text: "") }

@@ -6,4 +6,6 @@ public enum ViewerCloseCause: String, Sendable, CaseIterable {
     case `protocol`
     case shutdown
     case error
+    /// The viewer's token expired (closed with `4001`).
+    case tokenExpired = "token_expired"
 }

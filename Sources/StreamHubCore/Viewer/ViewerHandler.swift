@@ -21,6 +21,8 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     let streamID: StreamID
     /// Where the viewer asked to resume, if it did.
     private let resume: ResumePoint?
+    /// When its token expires and it is closed with `4001`; on the heartbeat wheel, so no timer of its own.
+    private let expiresAt: NIODeadline?
     /// Position in its ``LoopFanout``'s list for this stream; maintained by the fanout.
     var indexInLoop = 0
 
@@ -31,7 +33,8 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var protocolState = ViewerStateMachine()
     private var cause: ViewerCloseCause?
     private var heartbeat: HeartbeatPolicy
-    /// Nothing is due for the heartbeat before this; the loop's ``HeartbeatWheel`` keeps the viewer in its slot.
+    /// Nothing is due for the heartbeat (or the token's expiry) before this; the loop's
+    /// ``HeartbeatWheel`` keeps the viewer in its slot.
     private(set) var heartbeatDue: NIODeadline
     private var closeTimer: Scheduled<Void>?
     /// The events its `stream_state` covered, skipped when a loop still writes them.
@@ -40,9 +43,10 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var stall = StallWatch()
     private var stallTimer: Scheduled<Void>?
 
-    init(streamID: StreamID, resume: ResumePoint?, environment: ViewerEnvironment) {
+    init(streamID: StreamID, resume: ResumePoint?, expiresAt: NIODeadline? = nil, environment: ViewerEnvironment) {
         self.streamID = streamID
         self.resume = resume
+        self.expiresAt = expiresAt
         self.environment = environment
         let interval = TimeAmount(environment.pingInterval)
         let heartbeat = HeartbeatPolicy(
@@ -52,7 +56,7 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
             firstPingDelay: .nanoseconds(Int64.random(in: 0...max(0, interval.nanoseconds)))
         )
         self.heartbeat = heartbeat
-        self.heartbeatDue = heartbeat.nextPingAt
+        self.heartbeatDue = min(heartbeat.nextPingAt, expiresAt ?? .distantFuture)
     }
 
     // MARK: Lifecycle
@@ -196,11 +200,12 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Pings, or reaps a viewer silent since its last ping; called by the loop's sweep (see ``LoopFanout``).
     func heartbeatTick(now: NIODeadline) {
         guard isOpen, now >= heartbeatDue, let context else { return }
+        if let expiresAt, now >= expiresAt { return close(.tokenExpired, cause: .tokenExpired) }
         switch heartbeat.next(now: now) {
         case .sendPing(let payload):
             send(CollectionOfOne(makePing(payload, now: now)))
         case .wait(let deadline):
-            heartbeatDue = deadline
+            setHeartbeatDue(deadline)
         case .reap:
             environment.logger.debug("Viewer reaped", metadata: ["stream.id": "\(streamID)"])
             cause = .reaped
@@ -210,8 +215,13 @@ final class ViewerHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The frame of a ping the heartbeat recorded as sent; moves ``heartbeatDue`` to its pong deadline.
     private func makePing(_ payload: UInt64, now: NIODeadline) -> ByteBuffer {
-        if case .wait(let deadline) = heartbeat.next(now: now) { heartbeatDue = deadline }
+        if case .wait(let deadline) = heartbeat.next(now: now) { setHeartbeatDue(deadline) }
         return ServerFrame.ping(payload, allocator: ByteBufferAllocator())
+    }
+
+    /// The viewer's next turn on the wheel: its heartbeat's deadline, or its token's expiry if sooner.
+    private func setHeartbeatDue(_ deadline: NIODeadline) {
+        heartbeatDue = min(deadline, expiresAt ?? .distantFuture)
     }
 
     // MARK: Inbound

@@ -6,6 +6,8 @@ public enum ViewerRejection: String, Error, Sendable, CaseIterable, CustomString
     case draining
     case perIP = "per_ip"
     case rate
+    case unauthorized
+    case forbidden
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum ViewerRejection: String, Error, Sendable, CaseIterable, CustomString
         case .draining: "the hub is shutting down; retry on another node"
         case .perIP: "too many viewer connections from this address; retry later"
         case .rate: "too many new viewers this second; retry in a second"
+        case .unauthorized: "a viewer token is needed: ?token=<jwt> or Authorization: Bearer <jwt>"
+        case .forbidden: "the viewer token does not cover this stream"
         }
     }
 }

@@ -34,6 +34,15 @@ public struct JSONScanner {
         return try? scanner.readMembers()
     }
 
+    /// The elements of an already validated array, in order; `nil` when `value` is not an array.
+    public static func elements(ofArray value: ArraySlice<UInt8>) -> [ArraySlice<UInt8>]? {
+        guard value.first == UInt8(ascii: "[") else { return nil }
+        var scanner = JSONScanner(value)
+        var elements: [ArraySlice<UInt8>] = []
+        guard (try? scanner.scanArray(depth: 0) { elements.append($0) }) != nil else { return nil }
+        return elements
+    }
+
     /// The decoded text of an already validated string value; `nil` when `value` is not a string.
     public static func string(_ value: ArraySlice<UInt8>) -> String? {
         guard value.first == UInt8(ascii: "\"") else { return nil }
@@ -86,20 +95,7 @@ public struct JSONScanner {
         case UInt8(ascii: "{"):
             try scanObject(depth: depth)
         case UInt8(ascii: "["):
-            index += 1
-            skipWhitespace()
-            if peek() == UInt8(ascii: "]") {
-                index += 1
-                return
-            }
-            while true {
-                skipWhitespace()
-                try skipValue(depth: depth + 1)
-                skipWhitespace()
-                let separator = try next()
-                if separator == UInt8(ascii: "]") { return }
-                guard separator == UInt8(ascii: ",") else { throw error("expected ',' or ']' in array", back: 1) }
-            }
+            try scanArray(depth: depth)
         case UInt8(ascii: "\""):
             _ = try readString()
         case UInt8(ascii: "t"): try expectLiteral("true")
@@ -109,6 +105,26 @@ public struct JSONScanner {
             try skipNumber()
         default:
             throw error("unexpected character '\(Unicode.Scalar(byte))'")
+        }
+    }
+
+    /// Reads an array from its `[`, handing each element to `element`.
+    private mutating func scanArray(depth: Int, element: (ArraySlice<UInt8>) -> Void = { _ in }) throws(JSONSyntaxError) {
+        try expect(UInt8(ascii: "["))
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            let start = index
+            try skipValue(depth: depth + 1)
+            element(bytes[start..<index])
+            skipWhitespace()
+            let separator = try next()
+            if separator == UInt8(ascii: "]") { return }
+            guard separator == UInt8(ascii: ",") else { throw error("expected ',' or ']' in array", back: 1) }
         }
     }
 

@@ -87,9 +87,11 @@ final class TestViewer: Sendable {
         }
     }
 
-    /// Connects with `?since=&epoch=` (each left out when `nil`) and expects the upgrade to succeed.
-    static func resume(port: Int, stream: String, since: Int?, epoch: String?, options: Options = Options()) async throws -> TestViewer {
-        let query = [since.map { "since=\($0)" }, epoch.map { "epoch=\($0)" }].compactMap { $0 }.joined(separator: "&")
+    /// Connects with `?since=&epoch=` (each left out when `nil`) and `query`, and expects the upgrade to succeed.
+    static func resume(
+        port: Int, stream: String, since: Int?, epoch: String?, query extra: String? = nil, options: Options = Options()
+    ) async throws -> TestViewer {
+        let query = [since.map { "since=\($0)" }, epoch.map { "epoch=\($0)" }, extra].compactMap { $0 }.joined(separator: "&")
         switch try await connect(port: port, path: "/api/v1/streams/\(stream)/ws?\(query)", options: options) {
         case .upgraded(let viewer): return viewer
         case .refused(let status, _, let body): throw TestFailure("resume refused with \(status): \(body)")
