@@ -29,6 +29,8 @@ import Testing
         (["--max-connections", "99999999999999999999"], "--max-connections"),
         (["--trusted-proxies", "10.0.0.0/33"], "--trusted-proxies"),
         (["--trusted-proxies", "proxy.example.com"], "--trusted-proxies"),
+        (["--viewer-jwt-secret", "short"], "--viewer-jwt-secret"),
+        (["--viewer-jwt-leeway", "2h"], "--viewer-jwt-leeway"),
     ])
     func badValueStopsTheStartWithOneLineNamingTheFlag(arguments: [String], flag: String) async throws {
         let result = try await HubProcess.runToExit(arguments)
@@ -44,6 +46,14 @@ import Testing
         #expect(result.stderr.contains("--pong-timeout"))
     }
 
+    /// A key file that cannot be read or used stops the start with one line naming the flag.
+    @Test(arguments: ["/nonexistent/key.pem", "Package.swift"])
+    func anUnusableViewerKeyStopsTheStart(path: String) async throws {
+        let result = try await HubProcess.runToExit(["--viewer-jwt-public-key", Repository.file(path).path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("--viewer-jwt-public-key"), "\(result.stderr)")
+    }
+
     @Test func helpDocumentsEveryFlagWithItsDefault() async throws {
         let result = try await HubProcess.runToExit(["--help"])
         #expect(result.status == 0)
@@ -55,7 +65,8 @@ import Testing
             "--health-interval", "--alert-for", "--alert-repeat-interval", "--alert-webhook-url", "--alert-webhook-secret",
             "--broadcast-latency-threshold", "--reaped-spike-threshold", "--connections-near-limit-threshold",
             "--scheduling-lag-threshold", "--redis-url", "--node-id", "--node-ttl", "--request-timeout", "--idle-timeout",
-            "--max-connections-per-ip", "--max-connect-rate", "--trusted-proxies",
+            "--max-connections-per-ip", "--max-connect-rate", "--trusted-proxies", "--history-size", "--history-ttl",
+            "--viewer-jwt-secret", "--viewer-jwt-public-key", "--viewer-jwt-audience", "--viewer-jwt-issuer", "--viewer-jwt-leeway",
         ] {
             #expect(help.contains(flag), "\(flag) missing from --help")
         }
