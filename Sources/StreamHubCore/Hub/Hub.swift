@@ -93,7 +93,8 @@ public final class Hub: Sendable {
     }
 
     /// What a viewer's token lets it do with `streamID`: `nil` when viewer authentication is off; a
-    /// refusal is counted. Checked before ``admit(streamID:origin:client:channel:)`` takes a slot.
+    /// refusal is counted. Asked after ``admit(streamID:origin:client:channel:)``, so the connect
+    /// rate and the limits also bound what checking tokens costs.
     public func authorize(token: Substring?, for streamID: StreamID) -> Result<ViewerGrant?, ViewerAuthFailure> {
         guard let authenticator else { return .success(nil) }
         let result = authenticator.authenticate(token: token, for: streamID, now: .now())
