@@ -67,10 +67,11 @@ import Testing
             let expires = Double(Int(Date().timeIntervalSince1970 + 2)) + 0.5
             let viewer = try await TestViewer.resume(port: hub.port, stream: "match-1", since: nil, epoch: nil, query: "token=\(token)")
             _ = try await viewer.waitFor("stream_state")
-            try await viewer.waitUntilClosed(timeout: .seconds(5))
+            try await viewer.waitUntilClosed(timeout: .seconds(8))
             let closedAt = Date().timeIntervalSince1970
             #expect(viewer.closeCode == 4001)
-            #expect(closedAt >= expires && closedAt < expires + 1, "closed \(closedAt - expires) s after exp + leeway")
+            // Not before exp + leeway; the upper bound leaves a loaded CI machine its scheduling delays.
+            #expect(closedAt >= expires && closedAt < expires + 3, "closed \(closedAt - expires) s after exp + leeway")
             _ = try await eventually("token_expired counted") { hub.observer.counts.closed[.tokenExpired] == 1 ? true : nil }
         }
     }
