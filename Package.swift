@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "StreamHubCluster", targets: ["StreamHubCluster"]),
         .library(name: "StreamHubAlerts", targets: ["StreamHubAlerts"]),
         .library(name: "StreamHubAuth", targets: ["StreamHubAuth"]),
+        .library(name: "StreamHubIngest", targets: ["StreamHubIngest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -74,6 +75,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "StreamHubIngest",
+            dependencies: [
+                "StreamHubCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StreamHubRedis",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -102,6 +114,7 @@ let package = Package(
             dependencies: [
                 "StreamHubCore",
                 "StreamHubAlerts",
+                "StreamHubIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -124,6 +137,7 @@ let package = Package(
                 "StreamHubAlerts",
                 "StreamHubAuth",
                 "StreamHubCluster",
+                "StreamHubIngest",
                 "StreamHubRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -171,6 +185,11 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(
+            name: "StreamHubIngestTests",
+            dependencies: ["StreamHubIngest", "StreamHubCore"],
+            resources: [.copy("Recorded")]
+        ),
+        .testTarget(
             name: "StreamHubClusterTests",
             dependencies: ["StreamHubCluster", "StreamHubCore", "StreamHubRedis", .product(name: "NIOCore", package: "swift-nio")]
         ),
@@ -193,6 +212,7 @@ let package = Package(
                 "StreamHubHTTP",
                 "StreamHubAuth",
                 "StreamHubCluster",
+                "StreamHubIngest",
                 "StreamHubRedis",
                 "StreamHubTestSupport",
                 "streamhub",

@@ -7,6 +7,7 @@ import NIOPosix
 import ServiceLifecycle
 import StreamHubAlerts
 import StreamHubCore
+import StreamHubIngest
 
 /// Settings of one node: where it listens, who may publish, the hub's limits and the shutdown timing.
 public struct StreamHubConfiguration: Sendable {
@@ -27,6 +28,8 @@ public struct StreamHubConfiguration: Sendable {
     public var nodeName: String?
     /// Who may watch which stream; `nil` (the default) lets anyone watch any stream.
     public var viewerAuthenticator: (any ViewerAuthenticator)?
+    /// Media-server callbacks; `nil` (the default) leaves the ingest routes off (`404`).
+    public var ingest: IngestConfiguration?
     /// Timeouts of HTTP connections and whose `X-Forwarded-For` counts.
     public var edge: EdgeConfiguration
     /// How long `/readyz` and upgrades answer 503 before viewers are closed.
@@ -45,6 +48,7 @@ public struct StreamHubConfiguration: Sendable {
         broker: BrokerFactory = .local,
         nodeName: String? = nil,
         viewerAuthenticator: (any ViewerAuthenticator)? = nil,
+        ingest: IngestConfiguration? = nil,
         edge: EdgeConfiguration = EdgeConfiguration(),
         shutdownDelay: Duration = .zero,
         shutdownGrace: Duration = .seconds(10)
@@ -59,6 +63,7 @@ public struct StreamHubConfiguration: Sendable {
         self.broker = broker
         self.nodeName = nodeName
         self.viewerAuthenticator = viewerAuthenticator
+        self.ingest = ingest
         self.edge = edge
         self.shutdownDelay = shutdownDelay
         self.shutdownGrace = shutdownGrace
@@ -130,6 +135,8 @@ public struct StreamHubServer: Sendable {
         let routes = Routes(hub: hub, metrics: metrics, health: health, tokens: PublishTokens(configuration.publishTokens))
         let router = Routes.makeRouter()
         routes.addStreams(to: router)
+        let ingest = configuration.ingest.map { IngestCallbacks(configuration: $0, hub: hub, registry: metrics.registry, logger: logger) }
+        if let ingest { IngestRoutes(ingest: ingest).add(to: router) }
         routes.addHealth(to: router)
         if configuration.metricsPort == nil { routes.addMetrics(to: router) }
         let application = Application(
@@ -162,6 +169,7 @@ public struct StreamHubServer: Sendable {
         }
         services.append(notifier)
         services.append(HubService(hub: hub))
+        if let ingest { services.append(ingest) }
         services.append(broker)
         services.append(health)
         services.append(ShutdownService(hub: hub, delay: configuration.shutdownDelay, grace: configuration.shutdownGrace))

@@ -15,7 +15,7 @@ enum FlagRanges {
         "alert-repeat-interval": .seconds(1)...day, "broadcast-latency-threshold": .milliseconds(1)...hour,
         "scheduling-lag-threshold": .milliseconds(1)...hour, "node-ttl": .seconds(1)...hour, "shutdown-delay": .zero...hour,
         "shutdown-grace": .milliseconds(100)...hour, "viewer-jwt-leeway": .zero...hour, "request-timeout": .milliseconds(100)...hour,
-        "idle-timeout": .milliseconds(100)...day,
+        "idle-timeout": .milliseconds(100)...day, "ingest-timeout": .seconds(1)...day,
     ]
 
     private static let hour = Duration.seconds(3600)

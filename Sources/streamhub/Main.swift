@@ -9,6 +9,7 @@ import StreamHubAuth
 import StreamHubCluster
 import StreamHubCore
 import StreamHubHTTP
+import StreamHubIngest
 import StreamHubRedis
 import UnixSignals
 
@@ -106,6 +107,10 @@ enum Main {
                 ?? .local,
             nodeName: command.nodeID,
             viewerAuthenticator: viewerAuthenticator,
+            ingest: command.ingestSecrets.isEmpty
+                ? nil
+                : IngestConfiguration(
+                    secrets: command.ingestSecrets, streamID: try StreamIDTemplate(command.ingestStreamID), timeout: command.ingestTimeout.duration),
             edge: EdgeConfiguration(
                 requestTimeout: command.requestTimeout.duration,
                 idleTimeout: command.idleTimeout.duration,
@@ -146,6 +151,8 @@ enum Main {
                 "request_timeout": "\(command.requestTimeout)", "idle_timeout": "\(command.idleTimeout)",
                 "max_connections_per_ip": "\(command.maxConnectionsPerIP.map(String.init) ?? "none")",
                 "max_connect_rate": "\(command.maxConnectRate.map(String.init) ?? "none")",
+                "ingest":
+                    "\(command.ingestSecrets.isEmpty ? "off" : "on: secrets \(command.ingestSecrets.count) (redacted), stream id \(command.ingestStreamID), timeout \(command.ingestTimeout)")",
                 "trusted_proxies": "\(command.trustedProxyList.isEmpty ? "none" : command.trustedProxyList.joined(separator: ","))",
                 "event_loops": "\(SchedulerCores.count)", "log_level": "\(level)", "log_format": "\(command.logFormat)",
             ]

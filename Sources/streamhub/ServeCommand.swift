@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import StreamHubCore
 import StreamHubHTTP
+import StreamHubIngest
 import StreamHubRedis
 
 /// The command line: every flag of the contract, with its default and environment variable.
@@ -180,6 +181,24 @@ struct ServeCommand: ParsableCommand {
             "Clock difference allowed for a viewer token's exp and nbf; a viewer is closed with 4001 at exp plus this.", "viewer-jwt-leeway"))
     var viewerJWTLeeway = ConfigDuration(argument: "30s")!
 
+    @Option(
+        name: .customLong("ingest-secret"),
+        help: Self.env(
+            "Secret media servers put in their callback URLs as ?secret=; repeat to rotate. Turns the ingest routes on; never logged.",
+            "ingest-secret"))
+    var ingestSecrets: [String] = []
+
+    @Option(
+        name: .customLong("ingest-stream-id"),
+        help: Self.env("The stream id a callback names, from the media server's {app} and {name}.", "ingest-stream-id"))
+    var ingestStreamID = "{name}"
+
+    @Option(
+        help: Self.env(
+            "How long a stream whose media server sent a liveness update may go without one before it is ended (reason ingest_timeout).",
+            "ingest-timeout"))
+    var ingestTimeout = ConfigDuration(argument: "90s")!
+
     @Option(help: Self.env("trace, debug, info, notice, warning, error or critical.", "log-level"))
     var logLevel = "info"
 
@@ -202,9 +221,11 @@ struct ServeCommand: ParsableCommand {
         "connections-near-limit-threshold", "scheduling-lag-threshold", "redis-url", "node-id", "node-ttl", "shutdown-delay",
         "shutdown-grace", "request-timeout", "idle-timeout", "max-connections-per-ip", "max-connect-rate", "trusted-proxies",
         "viewer-jwt-secret", "viewer-jwt-public-key", "viewer-jwt-audience", "viewer-jwt-issuer", "viewer-jwt-leeway",
-        "log-level", "log-format",
+        "ingest-secret", "ingest-stream-id", "ingest-timeout", "log-level", "log-format",
     ]
-    static let repeatableOptions: Set<String> = ["publish-token", "alert-webhook-url", "viewer-jwt-secret", "viewer-jwt-public-key"]
+    static let repeatableOptions: Set<String> = [
+        "publish-token", "alert-webhook-url", "viewer-jwt-secret", "viewer-jwt-public-key", "ingest-secret",
+    ]
 
     /// Every duration flag, by name, for range checks.
     private var durations: [(String, ConfigDuration)] {
@@ -215,6 +236,7 @@ struct ServeCommand: ParsableCommand {
             ("broadcast-latency-threshold", broadcastLatencyThreshold), ("scheduling-lag-threshold", schedulingLagThreshold),
             ("node-ttl", nodeTTL), ("shutdown-delay", shutdownDelay), ("shutdown-grace", shutdownGrace),
             ("request-timeout", requestTimeout), ("idle-timeout", idleTimeout), ("viewer-jwt-leeway", viewerJWTLeeway),
+            ("ingest-timeout", ingestTimeout),
         ]
     }
 
@@ -240,6 +262,15 @@ struct ServeCommand: ParsableCommand {
         // RFC 7518 §3.2: an HS256 key at least as long as the hash.
         for secret in viewerJWTSecrets where secret.utf8.count < 32 {
             throw ValidationError("--viewer-jwt-secret must be at least 32 bytes (RFC 7518 asks for 256 bits)")
+        }
+        for secret in ingestSecrets
+        where secret.utf8.count < 16 || secret.contains(where: { !($0.isASCII && ($0.isLetter || $0.isNumber)) && !"-._~".contains($0) }) {
+            throw ValidationError("--ingest-secret must be at least 16 characters of A-Z, a-z, 0-9, '-', '.', '_' or '~' (it goes in a URL as it is)")
+        }
+        do {
+            _ = try StreamIDTemplate(ingestStreamID)
+        } catch {
+            throw ValidationError("--ingest-stream-id: \(error)")
         }
         for token in publishTokens where token.isEmpty || token.contains(where: \.isWhitespace) {
             throw ValidationError("--publish-token must be non-empty and contain no whitespace")

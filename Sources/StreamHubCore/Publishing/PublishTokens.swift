@@ -18,18 +18,8 @@ public struct PublishTokens: Sendable {
         let presented = Array(authorization.utf8.dropFirst(7))
         var matched = false
         for token in tokens {
-            matched = Self.constantTimeEquals(presented, token) || matched
+            matched = ConstantTime.equals(presented, token) || matched
         }
         return matched
-    }
-
-    private static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt(a.count ^ b.count)
-        for index in 0..<max(a.count, b.count) {
-            let x = index < a.count ? a[index] : 0
-            let y = index < b.count ? b[index] : 0
-            difference |= UInt(x ^ y)
-        }
-        return difference == 0
     }
 }

@@ -1,0 +1,29 @@
+import StreamHubCore
+
+/// SRS `http_hooks` (`srs_app_http_hooks.cpp`): a JSON object with `action`, `app`, `stream`, and
+/// fields the hub does not use (`client_id`, a string since SRS 5 and an integer before; `ip`,
+/// `vhost`, `param`, `tcUrl`, `server_id`, `service_id`, `stream_url`, `stream_id`).
+public enum SRSCallback {
+    /// The callback a hook's body describes: `on_publish` and `on_unpublish` are the publish's start
+    /// and end; every other action (`on_play`, `on_stop`, `on_dvr`, `on_hls`, …) reads as ``IngestCall/other``.
+    public static func parse(_ body: ArraySlice<UInt8>) throws(IngestRefusal) -> IngestCallback {
+        let document: ArraySlice<UInt8>
+        do {
+            document = try JSONScanner.value(in: body)
+        } catch {
+            throw .badRequest("an SRS hook's body is not valid JSON: \(error)")
+        }
+        guard let members = JSONScanner.members(ofObject: document) else { throw .badRequest("an SRS hook's body must be a JSON object") }
+        func string(_ key: String) -> String? {
+            members.first { $0.key == key }.flatMap { JSONScanner.string($0.value) }
+        }
+        guard let action = string("action") else { throw .badRequest("no \"action\" string: not an SRS hook") }
+        let call: IngestCall =
+            switch action {
+            case "on_publish": .publish
+            case "on_unpublish": .publishDone
+            default: .other
+            }
+        return IngestCallback(server: .srs, call: call, app: string("app") ?? "", name: string("stream") ?? "")
+    }
+}
