@@ -31,6 +31,11 @@ import Testing
         (["--trusted-proxies", "proxy.example.com"], "--trusted-proxies"),
         (["--viewer-jwt-secret", "short"], "--viewer-jwt-secret"),
         (["--viewer-jwt-leeway", "2h"], "--viewer-jwt-leeway"),
+        (["--ingest-secret", "short"], "--ingest-secret"),
+        (["--ingest-secret", "sixteen-or-more but spaces"], "--ingest-secret"),
+        (["--ingest-stream-id", "{stream}"], "--ingest-stream-id"),
+        (["--ingest-stream-id", "live/{name}"], "--ingest-stream-id"),
+        (["--ingest-timeout", "500ms"], "--ingest-timeout"),
     ])
     func badValueStopsTheStartWithOneLineNamingTheFlag(arguments: [String], flag: String) async throws {
         let result = try await HubProcess.runToExit(arguments)
@@ -67,12 +72,14 @@ import Testing
             "--scheduling-lag-threshold", "--redis-url", "--node-id", "--node-ttl", "--request-timeout", "--idle-timeout",
             "--max-connections-per-ip", "--max-connect-rate", "--trusted-proxies", "--history-size", "--history-ttl",
             "--viewer-jwt-secret", "--viewer-jwt-public-key", "--viewer-jwt-audience", "--viewer-jwt-issuer", "--viewer-jwt-leeway",
+            "--ingest-secret", "--ingest-stream-id", "--ingest-timeout",
         ] {
             #expect(help.contains(flag), "\(flag) missing from --help")
         }
         #expect(help.contains("Range: 10ms to 1h. [env: STREAMHUB_PING_INTERVAL] (default: 20s)"))
         #expect(help.contains("Range: 0 to 65535. [env: STREAMHUB_PORT]"))
         #expect(help.contains("[env: STREAMHUB_PUBLISH_TOKEN]"))
+        #expect(help.contains("Range: 1s to 24h. [env: STREAMHUB_INGEST_TIMEOUT] (default: 90s)"))
     }
 
     @Test func underJSONLoggingEveryLineIsJSONTheGeneratedTokenNoticeIncluded() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import StreamHubTestSupport
 
 /// Runs a program to its end without blocking a thread of the test's cooperative pool: output is
-/// collected by the pipes' handlers and the exit is polled.
+/// collected by the pipes' handlers and the exit is polled; killed if it outlives its timeout.
 enum ChildProcess {
     struct Result: Sendable {
         let status: Int32
@@ -38,8 +38,14 @@ enum ChildProcess {
             inputPipe.fileHandleForWriting.write(input)
             try inputPipe.fileHandleForWriting.close()
         }
-        let status = try await eventually(timeout: timeout, "\(executable.lastPathComponent) to exit") {
-            process.isRunning ? nil : process.terminationStatus
+        let status: Int32
+        do {
+            status = try await eventually(timeout: timeout, "\(executable.lastPathComponent) to exit") {
+                process.isRunning ? nil : process.terminationStatus
+            }
+        } catch {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            throw error
         }
         // Let the handlers take what is left in the pipes.
         try await Task.sleep(for: .milliseconds(50))
