@@ -1,11 +1,17 @@
 import Foundation
 import StreamHubHTTP
+import StreamHubIngest
 import StreamHubTestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(3))) struct DashboardAndRuleTests {
     private static func metricNames(in text: String) -> Set<String> {
         Set(text.matches(of: /\b(?:streamhub|process)_[a-z_]+[a-z]\b/).map { String($0.output) })
+    }
+
+    /// Ingest on, so its family is exported.
+    private static let withIngest: @Sendable (inout StreamHubConfiguration) -> Void = {
+        $0.ingest = IngestConfiguration(secrets: ["dashboard-test-secret"])
     }
 
     @Test(.enabled(if: IntegrationTool.shouldRun("promtool"), "promtool is not installed"))
@@ -49,8 +55,8 @@ import Testing
         let names = used
         let redis = try await RedisServer()
         defer { redis.stop() }
-        // A cluster node exports every family, the cluster ones included.
-        try await ClusterTests.withTwoNodes(redis.url) { hub, _ in
+        // A cluster node with ingest on exports every family, the cluster and ingest ones included.
+        try await ClusterTests.withTwoNodes(redis.url, edit: Self.withIngest) { hub, _ in
             let exported = Set(try await hub.scrape().series.map(\.name))
             let missing = names.subtracting(exported)
             #expect(missing.isEmpty, "used but not exported: \(missing.sorted())")
@@ -62,7 +68,10 @@ import Testing
         let redis = try await RedisServer()
         defer { redis.stop() }
         // Two cluster nodes: events published on one reach viewers on both, so every panel has data.
-        let fastPings: @Sendable (inout StreamHubConfiguration) -> Void = { $0.hub.pingInterval = .milliseconds(200) }
+        let fastPings: @Sendable (inout StreamHubConfiguration) -> Void = {
+            $0.hub.pingInterval = .milliseconds(200)
+            Self.withIngest(&$0)
+        }
         try await ClusterTests.withTwoNodes(redis.url, edit: fastPings) { hub, other in
             var viewers: [TestViewer] = []
             for stream in ["final", "final", "final", "semi"] { viewers.append(try await hub.join(stream)) }
