@@ -20,6 +20,10 @@ let package = Package(
             dependencies: ["FuzzSupport", .product(name: "StreamHubCore", package: streamhub)]
         ),
         .executableTarget(
+            name: "FuzzIngest",
+            dependencies: ["FuzzSupport", .product(name: "StreamHubIngest", package: streamhub)]
+        ),
+        .executableTarget(
             name: "FuzzRESP",
             dependencies: ["FuzzSupport", .product(name: "StreamHubRedis", package: streamhub), .product(name: "NIOCore", package: "swift-nio")]
         ),
