@@ -78,6 +78,7 @@ let package = Package(
             name: "StreamHubIngest",
             dependencies: [
                 "StreamHubCore",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),

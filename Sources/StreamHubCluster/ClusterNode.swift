@@ -113,6 +113,23 @@ public final class ClusterNode: Broker {
         }
     }
 
+    // MARK: Ingest liveness
+
+    public func recordIngestAlive(_ streamID: StreamID, timeout: Duration) {
+        guard link.isUp else { return }
+        _ = link.submit(store.recordIngest("alive", of: streamID, for: timeout * 2))
+    }
+
+    public func recordIngestEnded(_ streamID: StreamID, timeout: Duration) {
+        guard link.isUp else { return }
+        _ = link.submit(store.recordIngest("ended", of: streamID, for: timeout))
+    }
+
+    public func checkIngestSilence(of streamID: StreamID, timeout: Duration) -> EventLoopFuture<IngestSilence>? {
+        guard link.isUp else { return nil }
+        return link.submit(store.checkIngestSilence(of: streamID, timeout: timeout)).flatMapThrowing { try ClusterStore.silence(from: $0) }
+    }
+
     // MARK: Running
 
     public func run() async {

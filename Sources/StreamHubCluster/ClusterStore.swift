@@ -11,6 +11,7 @@ import StreamHubRedis
 ///   the stream's epoch changes.
 /// - `<namespace>:events`: one ``EventEnvelope`` per accepted event.
 /// - `<namespace>:counts`: ``CountReport``s.
+/// - `<namespace>:ingest:<id>`: a stream's media-server liveness (IngestLivenessStore.swift).
 struct ClusterStore: Sendable {
     let namespace: String
     /// Seconds a stream's hash outlives its last event or report of viewers.

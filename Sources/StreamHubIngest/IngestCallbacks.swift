@@ -1,5 +1,6 @@
 import AsyncAlgorithms
 import Logging
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 import StreamHubCore
@@ -85,24 +86,44 @@ public final class IngestCallbacks: Service, Sendable {
         let source = JSONMember(key: "source", string: callback.server.rawValue)
         switch callback.call {
         case .publish:
-            liveness.withLock { $0.forget(streamID) }
+            forgetLiveness(of: streamID)
             logger.info("Stream went live", metadata: ["stream": "\(streamID)", "ingest": "\(callback.server.rawValue)"])
             let request = PublishRequest(event: .streamStarted, members: [source, JSONMember(key: "app", string: callback.app)])
             return .published(.publish, try await hub.publish(request, to: streamID))
         case .publishDone:
-            liveness.withLock { $0.forget(streamID) }
+            forgetLiveness(of: streamID)
             logger.info("Stream ended", metadata: ["stream": "\(streamID)", "ingest": "\(callback.server.rawValue)"])
             let request = PublishRequest(event: .streamEnded, members: [source, JSONMember(key: "reason", string: "publish_done")])
             return .published(.publishDone, try await hub.publish(request, to: streamID))
         case .update:
             liveness.withLock { $0.updated(streamID, by: callback.server, at: .now) }
+            hub.broker.recordIngestAlive(streamID, timeout: configuration.timeout)
             return .alive(streamID)
         case .other:
             return .ignored
         }
     }
 
+    /// A new publish starts a session that has sent no update yet; an end closes it: on every node.
+    private func forgetLiveness(of streamID: StreamID) {
+        liveness.withLock { $0.forget(streamID) }
+        hub.broker.recordIngestEnded(streamID, timeout: configuration.timeout)
+    }
+
+    /// Ends a stream this node last heard of longer ago than the timeout, unless another node heard
+    /// since (then it waits as long as that node would) or already ended it.
     private func endSilent(_ streamID: StreamID, from server: IngestServer) async {
+        let timeout = configuration.timeout
+        let silence = (try? await hub.broker.checkIngestSilence(of: streamID, timeout: timeout)?.get()) ?? .silent
+        switch silence {
+        case .alive(let remaining):
+            liveness.withLock { $0.updated(streamID, by: server, at: .now - timeout + remaining) }
+            return
+        case .ended:
+            return
+        case .silent:
+            break
+        }
         guard await hub.currentState(of: streamID).status == .live else { return }
         logger.warning(
             "No update from the media server within the ingest timeout; ending the stream",

@@ -64,7 +64,8 @@ import Testing
             #expect(!wrong.body.contains(Self.secret))
             let missing = try await hub.request(.post, "/api/v1/ingest/srs", body: body, token: nil)
             #expect(missing.status == 401)
-            let badName = try await hub.request(.post, try Self.srsPath(), body: body.replacingOccurrences(of: #""stream42""#, with: #""a/b""#), token: nil)
+            let badName = try await hub.request(
+                .post, try Self.srsPath(), body: body.replacingOccurrences(of: #""stream42""#, with: #""a/b""#), token: nil)
             #expect(badName.status == 400 && !Self.srsAccepts(badName) && (badName.json["error"] as? String)?.contains("stream id") == true)
             let notJSON = try await hub.request(.post, try Self.srsPath(), body: "action=on_publish", token: nil)
             #expect(notJSON.status == 400 && notJSON.json["code"] as? Int == 400)
@@ -88,7 +89,8 @@ import Testing
                 #expect(answer.status == 200 && answer.json["stream_id"] as? String == "live-stream42")
             }
             _ = try await viewer.waitFor("stream_started", count: 2)
-            let done = try await hub.request(.post, "/api/v1/ingest/nginx-rtmp?secret=\(Self.secret)", body: try Self.recorded("nginx-rtmp-done.form"), token: nil)
+            let done = try await hub.request(
+                .post, "/api/v1/ingest/nginx-rtmp?secret=\(Self.secret)", body: try Self.recorded("nginx-rtmp-done.form"), token: nil)
             #expect(done.status == 200 && done.json["call"] as? String == "other", "call=done is not an end")
             #expect(try await hub.get("/api/v1/streams/live-stream42").json["status"] as? String == "live")
         }
@@ -96,7 +98,8 @@ import Testing
 
     @Test func withoutAnIngestSecretTheRoutesAreNotThere() async throws {
         try await TestHub.run(TestHub.configuration()) { hub in
-            let answer = try await hub.request(.post, "/api/v1/ingest/nginx-rtmp?secret=x", body: try Self.recorded("nginx-rtmp-publish.form"), token: nil)
+            let answer = try await hub.request(
+                .post, "/api/v1/ingest/nginx-rtmp?secret=x", body: try Self.recorded("nginx-rtmp-publish.form"), token: nil)
             #expect(answer.status == 404 && answer.json["error"] is String)
             #expect(try await hub.request(.post, try Self.srsPath(), body: "{}", token: nil).status == 404)
         }

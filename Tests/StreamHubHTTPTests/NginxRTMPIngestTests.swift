@@ -28,7 +28,9 @@ struct NginxRTMPIngestTests {
             #expect(ended.data["source"] as? String == "nginx-rtmp" && ended.data["reason"] as? String == "publish_done")
             #expect(!viewer.frames.contains { $0.text.contains("broadcaster-key-123") || $0.text.contains("127.0.0.1") })
             let scrape = try await hub.scrape()
-            let calls = { (call: String) in scrape.value("streamhub_ingest_callbacks_total", ["server": "nginx_rtmp", "call": call, "result": "accepted"]) }
+            let calls = { (call: String) in
+                scrape.value("streamhub_ingest_callbacks_total", ["server": "nginx_rtmp", "call": call, "result": "accepted"])
+            }
             #expect(calls("publish") == 1 && calls("publish_done") == 1)
             #expect((calls("update") ?? 0) >= 1, "a 3 s broadcast with notify_update_timeout 1s sends updates")
             #expect(try await hub.get("/api/v1/streams/match-7").json["status"] as? String == "ended")

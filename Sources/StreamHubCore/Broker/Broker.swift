@@ -24,6 +24,18 @@ public protocol Broker: Service {
 
     /// `nil` on a single node; otherwise whether this node reaches the others.
     var isLinkUp: Bool? { get }
+
+    /// Notes for every node that the media server of `streamID` sent a liveness update: without
+    /// another, it falls silent after `timeout`.
+    func recordIngestAlive(_ streamID: StreamID, timeout: Duration)
+
+    /// Notes for every node that the stream ended or started anew: liveness updates from before no longer count.
+    func recordIngestEnded(_ streamID: StreamID, timeout: Duration)
+
+    /// Asked by a node whose own record of the stream fell silent: whether another node heard
+    /// since, and if none did, lets exactly one node end the stream. `nil` when there is no shared
+    /// record (a single node, or the store unreachable): the node's own record decides.
+    func checkIngestSilence(of streamID: StreamID, timeout: Duration) -> EventLoopFuture<IngestSilence>?
 }
 
 /// How a broker takes a published event.

@@ -15,6 +15,12 @@ public struct LocalBroker: Broker {
 
     public var isLinkUp: Bool? { nil }
 
+    public func recordIngestAlive(_ streamID: StreamID, timeout: Duration) {}
+
+    public func recordIngestEnded(_ streamID: StreamID, timeout: Duration) {}
+
+    public func checkIngestSilence(of streamID: StreamID, timeout: Duration) -> EventLoopFuture<IngestSilence>? { nil }
+
     public func run() async {
         try? await gracefulShutdown()
     }

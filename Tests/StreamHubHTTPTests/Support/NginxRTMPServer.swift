@@ -34,7 +34,8 @@ final class NginxRTMPServer: Sendable {
         // A port free a moment ago may be taken by the time nginx binds it: then nginx exits, and another is tried.
         for _ in 0..<5 {
             let candidate = try freePort()
-            let rtmp = example
+            let rtmp =
+                example
                 .replacingOccurrences(of: "listen 1935;", with: "listen 127.0.0.1:\(candidate);")
                 .replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:\(hubPort)")
                 .replacingOccurrences(of: "REPLACE_WITH_INGEST_SECRET", with: secret)
