@@ -74,13 +74,9 @@ public final class IngestCallbacks: Service, Sendable {
         let timeout = configuration.timeout
         let interval = max(.milliseconds(50), min(.seconds(5), timeout / 10))
         for await _ in AsyncTimerSequence(interval: interval, clock: .continuous).cancelOnGracefulShutdown() {
-            let silent = liveness.withLock { $0.takeSilent(for: timeout, at: .now) }
-            for (streamID, server) in silent { await endSilent(streamID, from: server) }
+            for silent in liveness.withLock({ $0.silent(for: timeout, at: .now) }) { await end(silent) }
         }
     }
-
-    /// Streams whose liveness is watched: they sent an update and have not ended.
-    public var watchedStreams: Int { liveness.withLock { $0.count } }
 
     private func act(on callback: IngestCallback, streamID: StreamID) async throws -> IngestOutcome {
         let source = JSONMember(key: "source", string: callback.server.rawValue)
@@ -93,8 +89,7 @@ public final class IngestCallbacks: Service, Sendable {
         case .publishDone:
             forgetLiveness(of: streamID)
             logger.info("Stream ended", metadata: ["stream": "\(streamID)", "ingest": "\(callback.server.rawValue)"])
-            let request = PublishRequest(event: .streamEnded, members: [source, JSONMember(key: "reason", string: "publish_done")])
-            return .published(.publishDone, try await hub.publish(request, to: streamID))
+            return .published(.publishDone, try await hub.publish(Self.streamEnded(by: callback.server, reason: "publish_done"), to: streamID))
         case .update:
             liveness.withLock { $0.updated(streamID, by: callback.server, at: .now) }
             hub.broker.recordIngestAlive(streamID, timeout: configuration.timeout)
@@ -111,26 +106,27 @@ public final class IngestCallbacks: Service, Sendable {
     }
 
     /// Ends a stream this node last heard of longer ago than the timeout, unless another node heard
-    /// since (then it waits as long as that node would) or already ended it.
-    private func endSilent(_ streamID: StreamID, from server: IngestServer) async {
-        let timeout = configuration.timeout
+    /// since (then it waits as long as that node would), it ended already, or an update or a
+    /// publish came in meanwhile.
+    private func end(_ silent: IngestLiveness.Silent) async {
+        let (streamID, timeout) = (silent.streamID, configuration.timeout)
         let silence = (try? await hub.broker.checkIngestSilence(of: streamID, timeout: timeout)?.get()) ?? .silent
-        switch silence {
-        case .alive(let remaining):
-            liveness.withLock { $0.updated(streamID, by: server, at: .now - timeout + remaining) }
+        if case .alive(let remaining) = silence {
+            _ = liveness.withLock { $0.settle(silent, rearmedAt: .now - timeout + remaining) }
             return
-        case .ended:
-            return
-        case .silent:
-            break
         }
-        guard await hub.currentState(of: streamID).status == .live else { return }
+        let live = silence == .silent ? await hub.currentState(of: streamID).status == .live : false
+        guard liveness.withLock({ $0.settle(silent, rearmedAt: nil) }), live else { return }
         logger.warning(
             "No update from the media server within the ingest timeout; ending the stream",
-            metadata: ["stream": "\(streamID)", "ingest": "\(server.rawValue)", "timeout": "\(configuration.timeout)"]
+            metadata: ["stream": "\(streamID)", "ingest": "\(silent.server.rawValue)", "timeout": "\(timeout)"]
         )
-        let members = [JSONMember(key: "source", string: server.rawValue), JSONMember(key: "reason", string: "ingest_timeout")]
-        _ = try? await hub.publish(PublishRequest(event: .streamEnded, members: members), to: streamID)
+        _ = try? await hub.publish(Self.streamEnded(by: silent.server, reason: "ingest_timeout"), to: streamID)
+    }
+
+    /// `stream_ended` with `{"source": …, "reason": …}`.
+    private static func streamEnded(by server: IngestServer, reason: String) -> PublishRequest {
+        PublishRequest(event: .streamEnded, members: [JSONMember(key: "source", string: server.rawValue), JSONMember(key: "reason", string: reason)])
     }
 
     private func accepts(secret: String?) -> Bool {
