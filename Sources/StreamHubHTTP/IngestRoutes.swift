@@ -14,37 +14,34 @@ struct IngestRoutes {
     func add(to router: Router<BasicRequestContext>) {
         let routes = router.group("api/v1/ingest")
         routes.post("nginx-rtmp") { request, _ in
-            let secret = FormFields(Array((request.uri.query ?? "").utf8))["secret"]
-            let body = try await Self.body(of: request)
-            return Self.answer(
-                await ingest.receive(from: .nginxRTMP, secret: secret) { () throws(IngestRefusal) in
-                    try NginxRTMPCallback.parse(FormFields(body.readableBytesView))
-                })
+            try await receive(request, from: .nginxRTMP) { body throws(IngestRefusal) in try NginxRTMPCallback.parse(FormFields(body)) }
         }
         // `notify_method get`: the module appends `?fields` even to a URL that holds `?secret=S`.
         routes.get("nginx-rtmp") { request, _ in
             let fields = FormFields(Array((request.uri.query ?? "").utf8), questionMarkSeparates: true)
             return Self.answer(
-                await ingest.receive(from: .nginxRTMP, secret: fields["secret"]) { () throws(IngestRefusal) in
-                    try NginxRTMPCallback.parse(fields)
-                })
+                await ingest.receive(from: .nginxRTMP, secret: fields["secret"]) { () throws(IngestRefusal) in try NginxRTMPCallback.parse(fields) }
+            )
         }
         routes.post("srs") { request, _ in
-            let secret = FormFields(Array((request.uri.query ?? "").utf8))["secret"]
-            let body = try await Self.body(of: request)
-            return Self.answer(
-                await ingest.receive(from: .srs, secret: secret) { () throws(IngestRefusal) in
-                    try SRSCallback.parse(Array(body.readableBytesView)[...])
-                })
+            try await receive(request, from: .srs) { body throws(IngestRefusal) in try SRSCallback.parse(body[...]) }
         }
     }
 
-    private static func body(of request: Request) async throws -> ByteBuffer {
+    /// A POST callback: the secret from the URL's query, the body read whole (`413` over the publish limit).
+    private func receive(
+        _ request: Request, from server: IngestServer, parse: @escaping ([UInt8]) throws(IngestRefusal) -> IngestCallback
+    ) async throws -> Response {
+        let secret = FormFields(Array((request.uri.query ?? "").utf8))["secret"]
+        let body: ByteBuffer
         do {
-            return try await request.body.collect(upTo: PublishRequest.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, "callback body is over the limit of \(PublishRequest.maxBodyBytes) bytes")
+            body = try await request.body.collect(upTo: PublishRequest.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            let limit = PublishRequest.maxBodyBytes
+            return Self.answer(.failure(IngestRefusal(status: 413, message: "callback body is over the limit of \(limit) bytes")))
         }
+        return Self.answer(
+            await ingest.receive(from: server, secret: secret) { () throws(IngestRefusal) in try parse(Array(body.readableBytesView)) })
     }
 
     private static func answer(_ result: Result<IngestOutcome, IngestRefusal>) -> Response {

@@ -121,7 +121,7 @@ struct Routes {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: PublishRequest.maxBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "event body is over the limit of \(PublishRequest.maxBodyBytes) bytes")
         }
         let answer = try await publishing.publish(try PublishEndpoint.parse(body), to: streamID)

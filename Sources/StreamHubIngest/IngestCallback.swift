@@ -44,6 +44,11 @@ public struct IngestRefusal: Error, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 
+    public init(status: Int, message: String) {
+        self.status = status
+        self.message = message
+    }
+
     static let wrongSecret = IngestRefusal(status: 401, message: "missing or wrong ingest secret")
 
     static func badRequest(_ message: String) -> IngestRefusal { IngestRefusal(status: 400, message: message) }

@@ -7,11 +7,6 @@ import Testing
 /// Resuming in a cluster: the history lives in Redis beside the stream's state, so a viewer resumes on any node.
 @Suite(.enabled(if: RedisServer.shouldRun, "redis-server is not installed"), .timeLimit(.minutes(1)))
 struct ClusterResumeTests {
-    /// Publishes `count` quality changes through `hub`.
-    private func publish(_ hub: TestHub, _ stream: String, _ seqs: ClosedRange<Int>) async throws {
-        for seq in seqs { try await hub.publish(stream, "quality_changed", data: #"{"seq":\#(seq)}"#) }
-    }
-
     @Test func aViewerResumesOnAnotherNodeInTheEpochEveryNodeShares() async throws {
         let redis = try await RedisServer()
         defer { redis.stop() }
@@ -94,14 +89,7 @@ struct ClusterResumeTests {
 
     @Test func aRedisRestartWithoutPersistenceStartsANewEpochAndOldIdsAreNotRecovered() async throws {
         let redis = try await RedisServer()
-        try await TestHub.run(ClusterTests.node("a", redis.url, namespace: ClusterTests.uniqueNamespace())) { a in
-            try await eventually("linked") { try await a.clusterUp() ? true : nil }
-            let viewer = try await a.join("s")
-            let epoch = try #require(try await viewer.waitFor("stream_state").data["epoch"] as? String)
-            try await publish(a, "s", 1...3)
-            _ = try await viewer.waitFor("quality_changed", count: 3)
-            redis.stop()
-            try await eventually("cluster_up 0") { try await a.clusterUp() ? nil : true }
+        try await withANodeThatLostRedis(redis) { a, epoch in
             let restarted = try await RedisServer(port: redis.port)
             defer { restarted.stop() }
             try await eventually(timeout: .seconds(15), "relinked") { try await a.clusterUp() ? true : nil }
@@ -116,13 +104,7 @@ struct ClusterResumeTests {
 
     @Test func whileRedisIsDownANodeResumesFromWhatItHolds() async throws {
         let redis = try await RedisServer()
-        try await TestHub.run(ClusterTests.node("a", redis.url, namespace: ClusterTests.uniqueNamespace())) { a in
-            try await eventually("linked") { try await a.clusterUp() ? true : nil }
-            let viewer = try await a.join("s")
-            let epoch = try #require(try await viewer.waitFor("stream_state").data["epoch"] as? String)
-            try await publish(a, "s", 1...3)
-            redis.stop()
-            try await eventually("cluster_up 0") { try await a.clusterUp() ? nil : true }
+        try await withANodeThatLostRedis(redis) { a, epoch in
             let local = try await a.publish("s", "stream_ended")
             #expect(local.json["cluster"] as? String == "local_only" && local.json["epoch"] as? String == epoch)
             let resumed = try await TestViewer.resume(port: a.port, stream: "s", since: 1, epoch: epoch)
@@ -132,6 +114,26 @@ struct ClusterResumeTests {
             let unknown = try await TestViewer.resume(port: a.port, stream: "never-here", since: 5, epoch: epoch)
             #expect(try await unknown.waitFor("stream_state").data["recovered"] as? Bool == false)
         }
+    }
+}
+
+/// Publishes a quality change per `seq` through `hub`, `seq` in its data.
+private func publish(_ hub: TestHub, _ stream: String, _ seqs: ClosedRange<Int>) async throws {
+    for seq in seqs { try await hub.publish(stream, "quality_changed", data: #"{"seq":\#(seq)}"#) }
+}
+
+/// Runs `body` with a node whose stream `s` holds events 1 to 3 in `epoch`, as a viewer saw them,
+/// after `redis` stopped and the node noticed.
+private func withANodeThatLostRedis(_ redis: RedisServer, _ body: @Sendable (TestHub, String) async throws -> Void) async throws {
+    try await TestHub.run(ClusterTests.node("a", redis.url, namespace: ClusterTests.uniqueNamespace())) { a in
+        try await eventually("linked") { try await a.clusterUp() ? true : nil }
+        let viewer = try await a.join("s")
+        let epoch = try #require(try await viewer.waitFor("stream_state").data["epoch"] as? String)
+        try await publish(a, "s", 1...3)
+        _ = try await viewer.waitFor("quality_changed", count: 3)
+        redis.stop()
+        try await eventually("cluster_up 0") { try await a.clusterUp() ? nil : true }
+        try await body(a, epoch)
     }
 }
 

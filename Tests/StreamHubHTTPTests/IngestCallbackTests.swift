@@ -69,6 +69,8 @@ import Testing
             #expect(badName.status == 400 && !Self.srsAccepts(badName) && (badName.json["error"] as? String)?.contains("stream id") == true)
             let notJSON = try await hub.request(.post, try Self.srsPath(), body: "action=on_publish", token: nil)
             #expect(notJSON.status == 400 && notJSON.json["code"] as? Int == 400)
+            let huge = try await hub.request(.post, try Self.srsPath(), body: String(repeating: " ", count: 70_000) + "{}", token: nil)
+            #expect(huge.status == 413 && huge.json["code"] as? Int == 413)
             let play = try await hub.request(.post, try Self.srsPath(), body: try Self.recorded("srs-5-on_play.json"), token: nil)
             #expect(Self.srsAccepts(play) && play.json["call"] as? String == "other")
             #expect(try await hub.get("/api/v1/streams/stream42").json["status"] as? String == "offline", "nothing was published")

@@ -54,6 +54,17 @@ import Testing
         }
     }
 
+    @Test func aChunkedPublishOver64KiBIsAJSON413() async throws {
+        try await TestHub.run { hub in
+            let chunk = String(repeating: " ", count: 40 * 1024)
+            let request =
+                "POST /api/v1/streams/s/events HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer \(TestHub.token)\r\nConnection: close\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n" + "a000\r\n\(chunk)\r\na000\r\n\(chunk)\r\n0\r\n\r\n"
+            let answers = try await RawHTTPConnection.exchange(port: hub.port, request)
+            #expect(answers.first?.status == 413 && (answers.first.map { Self.json($0)["error"] as? String } ?? nil)?.contains("65536") == true)
+        }
+    }
+
     @Test(arguments: [
         ("HTTP/1.1", "Connection: keep-alive, close\r\n"), ("HTTP/1.1", "Connection: Upgrade,Close\r\n"), ("HTTP/1.0", ""),
     ])
