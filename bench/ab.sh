@@ -17,23 +17,14 @@ PORT=${PORT:-18080}
 OUT=${OUT:-/tmp/streamhub-ab.jsonl}
 ulimit -n 20000
 
-wait_for_port() { for _ in $(seq 1 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.05; done; return 1; }
-
-run() { # label binary flags
-    taskset -c 0 "$2" --host 127.0.0.1 --port "$PORT" --publish-token t --max-connections 19000 --log-level warning $3 &
-    local hub=$!
-    wait_for_port "$PORT"
-    taskset -c 1 "$BIN/streamhub-bench" --preset "$PRESET" --label "$1" --token t --pid "$hub" \
-        --ws-url "ws://127.0.0.1:$PORT/api/v1/streams/{stream}/ws" \
-        --publish-url "http://127.0.0.1:$PORT/api/v1/streams/{stream}/events" | tail -1 >> "$OUT"
-    kill -TERM "$hub"; wait "$hub" || true
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 : > "$OUT"
 for run in $(seq 1 "$RUNS"); do
     echo "=== $PRESET, pair $run of $RUNS" >&2
-    run A "$A" "$A_FLAGS"
-    run B "$B" "$B_FLAGS"
+    run_bench A "$A" "$A_FLAGS" --preset "$PRESET"
+    run_bench B "$B" "$B_FLAGS" --preset "$PRESET"
 done
 python3 - "$OUT" <<'PY'
 import json, statistics, sys

@@ -19,25 +19,20 @@ SECRET="bench-viewer-secret-of-thirty-two-bytes"
 openssl ecparam -name prime256v1 -genkey -noout -out "$KEYS/ec.pem"
 openssl ec -in "$KEYS/ec.pem" -pubout -out "$KEYS/ec-public.pem" 2> /dev/null
 
-wait_for_port() { for _ in $(seq 1 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.05; done; return 1; }
-
-run() { # label, hub flags, bench flags
-    # shellcheck disable=SC2086
-    taskset -c 0 "$BIN/streamhub" --host 127.0.0.1 --port "$PORT" --publish-token t --max-connections 19000 --log-level warning $2 &
-    local hub=$!
-    wait_for_port "$PORT"
-    # shellcheck disable=SC2086
-    taskset -c 1 "$BIN/streamhub-bench" --preset join-storm --viewers "$VIEWERS" --connect-rate "$RATE" --hold 1 --label "$1" \
-        --pid "$hub" --ws-url "ws://127.0.0.1:$PORT/api/v1/streams/{stream}/ws" $3 | tail -1 >> "$OUT"
-    kill -TERM "$hub"; wait "$hub" || true
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+storm() { # label, hub flags, streamhub-bench arguments...
+    local label=$1 flags=$2
+    shift 2
+    run_bench "$label" "$BIN/streamhub" "$flags" --preset join-storm --viewers "$VIEWERS" --connect-rate "$RATE" --hold 1 "$@"
 }
 
 : > "$OUT"
 for run in $(seq 1 "$RUNS"); do
     echo "=== join storm, round $run of $RUNS" >&2
-    run none "" ""
-    run hs256 "--viewer-jwt-secret $SECRET" "--viewer-token-secret $SECRET"
-    run es256 "--viewer-jwt-public-key $KEYS/ec-public.pem" "--viewer-token-key $KEYS/ec.pem"
+    storm none ""
+    storm hs256 "--viewer-jwt-secret $SECRET" --viewer-token-secret "$SECRET"
+    storm es256 "--viewer-jwt-public-key $KEYS/ec-public.pem" --viewer-token-key "$KEYS/ec.pem"
 done
 python3 - "$OUT" <<'PY'
 import json, statistics, sys
