@@ -28,6 +28,12 @@ let package = Package(
             dependencies: ["FuzzSupport", .product(name: "StreamHubRedis", package: streamhub), .product(name: "NIOCore", package: "swift-nio")]
         ),
         .executableTarget(
+            name: "FuzzViewerToken",
+            dependencies: [
+                "FuzzSupport", .product(name: "StreamHubAuth", package: streamhub), .product(name: "StreamHubCore", package: streamhub),
+            ]
+        ),
+        .executableTarget(
             name: "FuzzViewerFrames",
             dependencies: ["FuzzSupport", .product(name: "StreamHubCore", package: streamhub), .product(name: "NIOCore", package: "swift-nio")]
         ),
