@@ -110,6 +110,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(name: "EmbedAssetsTool", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["EmbedAssetsTool"]),
         .target(
             name: "StreamHubHTTP",
             dependencies: [
@@ -128,7 +130,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "EmbedAssets")]
         ),
         .executableTarget(
             name: "streamhub",

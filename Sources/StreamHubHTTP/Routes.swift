@@ -17,7 +17,25 @@ struct Routes {
         let path = uri.prefix { $0 != "?" }
         guard path.hasPrefix(streamsPath), path.hasSuffix(suffix) else { return nil }
         let id = path.dropFirst(streamsPath.count).dropLast(suffix.count)
-        return id.isEmpty || id.contains("/") ? nil : id
+        return id.isEmpty || id.contains("/") ? nil : percentDecoded(id)
+    }
+
+    /// `raw` with its `%XX` escapes decoded (a client may escape `:` in a path); as it is when it
+    /// holds none, or an escape that is not one.
+    static func percentDecoded(_ raw: Substring) -> Substring {
+        guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
+        var bytes: [UInt8] = []
+        var rest = raw.utf8[...]
+        while let byte = rest.popFirst() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard rest.count >= 2, let value = UInt8(String(decoding: rest.prefix(2), as: UTF8.self), radix: 16) else { return raw }
+            bytes.append(value)
+            rest = rest.dropFirst(2)
+        }
+        return Substring(String(decoding: bytes, as: UTF8.self))
     }
 
     /// The stream id of a viewer URL, `/api/v1/streams/{stream_id}/ws` (query ignored), unvalidated.
@@ -26,10 +44,14 @@ struct Routes {
     /// The publish route's checks and answer, also used by ``DirectPublishHandler``.
     var publishing: PublishEndpoint { PublishEndpoint(hub: hub, tokens: tokens) }
 
-    /// A router whose errors, its own included, are JSON `{"error": "..."}` answers.
-    static func makeRouter() -> Router<BasicRequestContext> {
+    /// A router with the routes `addRoutes` adds, whose errors, its own included, are JSON
+    /// `{"error": "..."}` answers (`405` with `Allow` for a served path and another method).
+    static func makeRouter(_ addRoutes: (Router<BasicRequestContext>) -> Void) -> Router<BasicRequestContext> {
+        let known = KnownRoutes()
         let router = Router()
-        router.add(middleware: JSONErrorMiddleware())
+        router.add(middleware: JSONErrorMiddleware(known: known))
+        addRoutes(router)
+        known.set(router.routes)
         return router
     }
 
@@ -161,7 +183,7 @@ struct Routes {
 
     /// The stream id `raw` names, or `400` saying what a stream id may hold.
     static func validStreamID(_ raw: (some StringProtocol)?) throws(APIError) -> StreamID {
-        guard let id = raw.flatMap({ StreamID($0) }) else { throw APIError(.badRequest, StreamID.validationMessage) }
+        guard let id = raw.flatMap({ StreamID(percentDecoded(Substring($0))) }) else { throw APIError(.badRequest, StreamID.validationMessage) }
         return id
     }
 }

@@ -30,6 +30,8 @@ public struct StreamHubConfiguration: Sendable {
     public var viewerAuthenticator: (any ViewerAuthenticator)?
     /// Media-server callbacks; `nil` (the default) leaves the ingest routes off (`404`).
     public var ingest: IngestConfiguration?
+    /// Serve the demo page at `/demo` (the client and the API description are always served).
+    public var demo: Bool
     /// Timeouts of HTTP connections and whose `X-Forwarded-For` counts.
     public var edge: EdgeConfiguration
     /// How long `/readyz` and upgrades answer 503 before viewers are closed.
@@ -49,6 +51,7 @@ public struct StreamHubConfiguration: Sendable {
         nodeName: String? = nil,
         viewerAuthenticator: (any ViewerAuthenticator)? = nil,
         ingest: IngestConfiguration? = nil,
+        demo: Bool = true,
         edge: EdgeConfiguration = EdgeConfiguration(),
         shutdownDelay: Duration = .zero,
         shutdownGrace: Duration = .seconds(10)
@@ -64,6 +67,7 @@ public struct StreamHubConfiguration: Sendable {
         self.nodeName = nodeName
         self.viewerAuthenticator = viewerAuthenticator
         self.ingest = ingest
+        self.demo = demo
         self.edge = edge
         self.shutdownDelay = shutdownDelay
         self.shutdownGrace = shutdownGrace
@@ -83,6 +87,8 @@ public struct StreamHubServer: Sendable {
     public let health: HealthMonitor
     /// Run these in one `ServiceGroup`, in this order: the drain is shut down first and the listener last.
     public let services: [any Service]
+    /// Every route the main port serves, as `GET /api/v1/streams/{stream_id}`, for checking against `openapi.yaml`.
+    public let routes: [String]
 
     /// - Parameters:
     ///   - configuration: The node's settings.
@@ -133,12 +139,14 @@ public struct StreamHubServer: Sendable {
             logger: logger
         )
         let routes = Routes(hub: hub, metrics: metrics, health: health, tokens: PublishTokens(configuration.publishTokens))
-        let router = Routes.makeRouter()
-        routes.addStreams(to: router)
         let ingest = configuration.ingest.map { IngestCallbacks(configuration: $0, hub: hub, registry: metrics.registry, logger: logger) }
-        if let ingest { IngestRoutes(ingest: ingest).add(to: router) }
-        routes.addHealth(to: router)
-        if configuration.metricsPort == nil { routes.addMetrics(to: router) }
+        let router = Routes.makeRouter { router in
+            routes.addStreams(to: router)
+            if let ingest { IngestRoutes(ingest: ingest).add(to: router) }
+            AssetRoutes.add(to: router, demo: configuration.demo)
+            routes.addHealth(to: router)
+            if configuration.metricsPort == nil { routes.addMetrics(to: router) }
+        }
         let application = Application(
             router: router,
             server: HTTPServerBuilder { responder in
@@ -154,9 +162,10 @@ public struct StreamHubServer: Sendable {
         )
         var services: [any Service] = [application]
         if let metricsPort = configuration.metricsPort {
-            let metricsRouter = Routes.makeRouter()
-            routes.addHealth(to: metricsRouter)
-            routes.addMetrics(to: metricsRouter)
+            let metricsRouter = Routes.makeRouter { router in
+                routes.addHealth(to: router)
+                routes.addMetrics(to: router)
+            }
             services.append(
                 Application(
                     router: metricsRouter,
@@ -177,6 +186,9 @@ public struct StreamHubServer: Sendable {
         self.metrics = metrics
         self.health = health
         self.services = services
+        self.routes = router.routes.map { route in
+            "\(route.method) /\(route.path.description.split(separator: "/").joined(separator: "/"))"
+        }
     }
 }
 

@@ -14,16 +14,19 @@ public enum SRSCallback {
             throw .badRequest("an SRS hook's body is not valid JSON: \(error)")
         }
         guard let members = JSONScanner.members(ofObject: document) else { throw .badRequest("an SRS hook's body must be a JSON object") }
-        func string(_ key: String) -> String? {
-            members.first { $0.key == key }.flatMap { JSONScanner.string($0.value) }
+        /// The member's string; a member that is there but no string is refused.
+        func string(_ key: String) throws(IngestRefusal) -> String? {
+            guard let member = members.first(where: { $0.key == key }) else { return nil }
+            guard let text = JSONScanner.string(member.value) else { throw .badRequest("\"\(key)\" must be a string") }
+            return text
         }
-        guard let action = string("action") else { throw .badRequest("no \"action\" string: not an SRS hook") }
+        guard let action = try string("action") else { throw .badRequest("no \"action\" string: not an SRS hook") }
         let call: IngestCall =
             switch action {
             case "on_publish": .publish
             case "on_unpublish": .publishDone
             default: .other
             }
-        return IngestCallback(server: .srs, call: call, app: string("app") ?? "", name: string("stream") ?? "")
+        return IngestCallback(server: .srs, call: call, app: try string("app") ?? "", name: try string("stream") ?? "")
     }
 }

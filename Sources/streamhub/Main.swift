@@ -24,7 +24,8 @@ enum Main {
             Array(CommandLine.arguments.dropFirst()),
             environment: ProcessInfo.processInfo.environment,
             options: ServeCommand.optionNames,
-            repeatable: ServeCommand.repeatableOptions
+            repeatable: ServeCommand.repeatableOptions,
+            flags: ServeCommand.flagOptions
         )
         let command: ServeCommand
         do {
@@ -111,6 +112,7 @@ enum Main {
                 ? nil
                 : IngestConfiguration(
                     secrets: command.ingestSecrets, streamID: try StreamIDTemplate(command.ingestStreamID), timeout: command.ingestTimeout.duration),
+            demo: !command.noDemo,
             edge: EdgeConfiguration(
                 requestTimeout: command.requestTimeout.duration,
                 idleTimeout: command.idleTimeout.duration,
@@ -153,6 +155,7 @@ enum Main {
                 "max_connect_rate": "\(command.maxConnectRate.map(String.init) ?? "none")",
                 "ingest":
                     "\(command.ingestSecrets.isEmpty ? "off" : "on: secrets \(command.ingestSecrets.count) (redacted), stream id \(command.ingestStreamID), timeout \(command.ingestTimeout)")",
+                "demo": "\(command.noDemo ? "off" : "on (/demo)")",
                 "trusted_proxies": "\(command.trustedProxyList.isEmpty ? "none" : command.trustedProxyList.joined(separator: ","))",
                 "event_loops": "\(SchedulerCores.count)", "log_level": "\(level)", "log_format": "\(command.logFormat)",
             ]

@@ -199,6 +199,9 @@ struct ServeCommand: ParsableCommand {
             "ingest-timeout"))
     var ingestTimeout = ConfigDuration(argument: "90s")!
 
+    @Flag(name: .customLong("no-demo"), help: Self.env("Do not serve the demo page at /demo (then 404).", "no-demo"))
+    var noDemo = false
+
     @Option(help: Self.env("trace, debug, info, notice, warning, error or critical.", "log-level"))
     var logLevel = "info"
 
@@ -221,8 +224,10 @@ struct ServeCommand: ParsableCommand {
         "connections-near-limit-threshold", "scheduling-lag-threshold", "redis-url", "node-id", "node-ttl", "shutdown-delay",
         "shutdown-grace", "request-timeout", "idle-timeout", "max-connections-per-ip", "max-connect-rate", "trusted-proxies",
         "viewer-jwt-secret", "viewer-jwt-public-key", "viewer-jwt-audience", "viewer-jwt-issuer", "viewer-jwt-leeway",
-        "ingest-secret", "ingest-stream-id", "ingest-timeout", "log-level", "log-format",
+        "ingest-secret", "ingest-stream-id", "ingest-timeout", "no-demo", "log-level", "log-format",
     ]
+    /// Options that take no value: `STREAMHUB_NO_DEMO=1` sets `--no-demo`.
+    static let flagOptions: Set<String> = ["no-demo"]
     static let repeatableOptions: Set<String> = [
         "publish-token", "alert-webhook-url", "viewer-jwt-secret", "viewer-jwt-public-key", "ingest-secret",
     ]

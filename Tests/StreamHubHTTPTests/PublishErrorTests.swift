@@ -65,4 +65,17 @@ import Testing
             #expect(try await hub.request(.get, "/api/v1/streams/bad$id").status == 400)
         }
     }
+
+    @Test func aStreamIDWithPercentEscapesIsTheIDTheyDecodeTo() async throws {
+        try await TestHub.run { hub in
+            let viewer = try await TestViewer.join(port: hub.port, stream: "cup%3Afinal")
+            _ = try await viewer.waitFor("stream_state")
+            #expect(viewer.messages[0].data["stream_id"] as? String == "cup:final")
+            let answer = try await publish(hub, #"{"event":"stream_started"}"#, stream: "cup%3afinal")
+            #expect(answer.status == 202 && answer.json["stream_id"] as? String == "cup:final")
+            _ = try await viewer.waitFor("stream_started")
+            #expect(try await hub.get("/api/v1/streams/cup%3Afinal").json["status"] as? String == "live")
+            #expect(try await hub.get("/api/v1/streams/cup%2Ffinal").status == 400, "an escaped / is no stream id either")
+        }
+    }
 }

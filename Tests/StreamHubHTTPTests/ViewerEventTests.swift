@@ -139,10 +139,10 @@ import Testing
     }
 
     @Test func stateOfAStreamWithoutViewersOrEventsIsForgottenAfterTheTTL() async throws {
-        try await TestHub.run(TestHub.configuration { $0.hub.streamStateTTL = .seconds(1) }) { hub in
+        try await TestHub.run(TestHub.configuration { $0.hub.streamStateTTL = .seconds(3) }) { hub in
             try await hub.publish("short", "stream_started")
             #expect(try await hub.request(.get, "/api/v1/streams/short").json["status"] as? String == "live")
-            try await eventually(timeout: .seconds(5), "state forgotten") {
+            try await eventually(timeout: .seconds(10), "state forgotten") {
                 try await hub.request(.get, "/api/v1/streams/short").json["status"] as? String == "offline" ? true : nil
             }
         }

@@ -10,11 +10,13 @@ enum RawHTTPConnection {
         /// Header names lowercased.
         let headers: [String: String]
         let body: String
+        /// Whether the whole body (its `Content-Length`) arrived.
+        var complete = true
     }
 
-    /// Writes `requests` in one write, then reads answers until the server closes the connection; throws if it
-    /// has not closed it within 5 s.
-    static func exchange(port: Int, _ requests: String) async throws -> [Answer] {
+    /// Writes `requests` in one write, then reads answers until the server closes the connection (or,
+    /// with `answers`, until that many arrived whole); throws if it has not closed it within 5 s.
+    static func exchange(port: Int, _ requests: String, answers expected: Int? = nil) async throws -> [Answer] {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -24,7 +26,12 @@ enum RawHTTPConnection {
         var received = ByteBuffer()
         try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: requests))
-            for try await chunk in inbound { received.writeImmutableBuffer(chunk) }
+            for try await chunk in inbound {
+                received.writeImmutableBuffer(chunk)
+                if let expected, let answers = try? parse(String(buffer: received)), answers.count >= expected, answers.last?.complete == true {
+                    break
+                }
+            }
         }
         timeout.cancel()
         if (try? await timeout.futureResult.get()) != nil { throw TestFailure("the server kept the connection open") }
@@ -46,7 +53,7 @@ enum RawHTTPConnection {
             }
             let length = Int(headers["content-length"] ?? "0") ?? 0
             let body = rest[headEnd.upperBound...].utf8.prefix(length)
-            answers.append(Answer(status: status, headers: headers, body: String(decoding: body, as: UTF8.self)))
+            answers.append(Answer(status: status, headers: headers, body: String(decoding: body, as: UTF8.self), complete: body.count == length))
             rest = Substring(rest[headEnd.upperBound...].utf8.dropFirst(length))
         }
         return answers

@@ -19,6 +19,8 @@ struct TestHub: Sendable {
     let hub: Hub
     let observer: RecordingObserver
     let metrics: HubMetrics
+    /// What the main port's router serves, as `GET /path`.
+    let routes: [String]
 
     /// The settings tests start from: loopback, a free port, a known token, a short grace, and the
     /// socket writes `STREAMHUB_TEST_SOCKET_WRITES` names (`direct`, the default, or `channel`;
@@ -56,7 +58,9 @@ struct TestHub: Sendable {
                 if bound.count == (configuration.metricsPort == nil ? 1 : 2) { break }
             }
             guard let port = bound[.main] else { throw TestFailure("hub did not start") }
-            let hub = TestHub(port: port, metricsPort: bound[.metrics], hub: server.hub, observer: observer, metrics: server.metrics)
+            let hub = TestHub(
+                port: port, metricsPort: bound[.metrics], hub: server.hub, observer: observer, metrics: server.metrics,
+                routes: server.routes)
             // A body that throws still shuts the hub down gracefully: cancelling it instead would
             // leave services that await their connections hanging.
             let result: Result<T, any Error>
@@ -103,8 +107,10 @@ struct TestHub: Sendable {
 struct HubClient: Sendable {
     let port: Int
 
-    func request(_ method: HTTPRequest.Method, _ path: String, body: String? = nil, token: String? = nil) async throws -> HTTPAnswer {
-        var headers: HTTPFields = [:]
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, body: String? = nil, token: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> HTTPAnswer {
+        var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         let request = TestClient.Request(
             path, method: method, authority: "127.0.0.1:\(port)", headers: headers, body: body.map { ByteBuffer(string: $0) })
