@@ -10,7 +10,8 @@
 //   viewer.close();
 //
 // What it does for you: it reconnects with full-jitter exponential backoff (a random wait up to
-// min(30 s, 0.5 s × 2^attempt), the attempt count reset after a connection that lasted a minute);
+// min(30 s, 0.5 s × 2^attempt), the attempt count reset after a connection that lasted a minute or
+// a node that closed with 1001 as it shut down);
 // it resumes with the last id and epoch, so events published while it was away arrive once each,
 // in order; it reports a resume the hub could not serve as a gap; and it asks getToken() for a
 // viewer token before every connect, so a token that expired (close code 4001) is replaced.
@@ -18,6 +19,7 @@
 const maxBackoffMs = 30_000;
 const firstBackoffMs = 500;
 const stableConnectionMs = 60_000;
+const goingAway = 1001;
 const tokenExpired = 4001;
 
 /**
@@ -79,7 +81,9 @@ export function connectViewer(hubURL, streamID, options = {}) {
       if (socket !== ws) return;
       socket = null;
       if (closed) return;
-      if (Date.now() - opened >= stableConnectionMs) attempt = 0;
+      // A connection that lasted, or a node going away on purpose (1001: shutting down), is no
+      // failure: reconnect soon, and a load balancer sends this viewer to another node.
+      if (Date.now() - opened >= stableConnectionMs || event.code === goingAway) attempt = 0;
       // An expired token is replaced at once: getToken is asked again before connecting.
       retry(event.code === tokenExpired);
     };
