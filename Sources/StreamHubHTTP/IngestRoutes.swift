@@ -55,12 +55,7 @@ struct IngestRoutes {
             case .published(let call, let receipt):
                 writer.key("call")
                 writer.string(call.rawValue)
-                writer.key("stream_id")
-                writer.string(receipt.streamID.rawValue)
-                writer.key("id")
-                writer.integer(receipt.eventID)
-                writer.key("epoch")
-                writer.string(receipt.epoch.rawValue)
+                receipt.writeIdentity(to: &writer)
             case .alive(let streamID):
                 writer.key("call")
                 writer.string(IngestCall.update.rawValue)

@@ -43,12 +43,7 @@ struct PublishEndpoint: Sendable {
     private static func answer(_ receipt: PublishReceipt) -> [UInt8] {
         var writer = JSONWriter()
         writer.beginObject()
-        writer.key("stream_id")
-        writer.string(receipt.streamID.rawValue)
-        writer.key("id")
-        writer.integer(receipt.eventID)
-        writer.key("epoch")
-        writer.string(receipt.epoch.rawValue)
+        receipt.writeIdentity(to: &writer)
         writer.key("timestamp")
         writer.timestamp(receipt.timestamp)
         writer.key("viewers_local")
@@ -57,5 +52,17 @@ struct PublishEndpoint: Sendable {
         writer.string(receipt.reach.rawValue)
         writer.endObject()
         return writer.bytes
+    }
+}
+
+extension PublishReceipt {
+    /// Writes which event the receipt is for: `stream_id`, `id` and `epoch`.
+    func writeIdentity(to writer: inout JSONWriter) {
+        writer.key("stream_id")
+        writer.string(streamID.rawValue)
+        writer.key("id")
+        writer.integer(eventID)
+        writer.key("epoch")
+        writer.string(epoch.rawValue)
     }
 }
