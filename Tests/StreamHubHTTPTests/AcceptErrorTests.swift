@@ -8,7 +8,11 @@ import Testing
         defer { hub.terminate() }
         // More connections than the hub has descriptors: the kernel queues the rest unaccepted.
         var clients: [RawTCPClient] = []
-        for _ in 0..<400 { clients.append(try await RawTCPClient.connect(port: hub.port)) }
+        // On a loaded machine the kernel may reset a connect whose accept queue overflowed: those count for nothing.
+        for _ in 0..<400 {
+            if let connected = try? await RawTCPClient.connect(port: hub.port) { clients.append(connected) }
+        }
+        #expect(clients.count > 320, "only \(clients.count) of 400 connects got through")
         try await eventually(timeout: .seconds(10), "the failed accepts logged") {
             hub.log.contains("Accepting connections failed") ? true : nil
         }
