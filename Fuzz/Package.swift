@@ -24,6 +24,13 @@ let package = Package(
             dependencies: ["FuzzSupport", .product(name: "StreamHubIngest", package: streamhub)]
         ),
         .executableTarget(
+            name: "FuzzPlainPublish",
+            dependencies: [
+                "FuzzSupport", .product(name: "StreamHubCore", package: streamhub), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
             name: "FuzzRESP",
             dependencies: ["FuzzSupport", .product(name: "StreamHubRedis", package: streamhub), .product(name: "NIOCore", package: "swift-nio")]
         ),

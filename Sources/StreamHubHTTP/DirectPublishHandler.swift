@@ -9,7 +9,8 @@ import StreamHubCore
 /// writer) than in the hub and its writes to viewers. This handler takes the common request,
 /// `POST /api/v1/streams/{stream_id}/events` with a `Content-Length` of up to 64 KiB and no
 /// `Expect`, and answers it through ``PublishEndpoint`` exactly as the route would. Every other
-/// request passes through to Hummingbird.
+/// request passes through to Hummingbird. On a single node ``PlainPublishHandler`` answers most
+/// publishes before they reach the decoder; this handler takes those it leaves to the pipeline.
 ///
 /// Answers keep the order of the requests: a request that arrives while Hummingbird owes an answer
 /// passes through too, and one for Hummingbird that arrives while publishes wait for the broker is

@@ -83,10 +83,13 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             let high = Self.maxQueuedAnswerBytes
             try channel.syncOptions?.setOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
-            try HTTPConnectionGuard.install(
-                in: channel,
-                HTTPConnectionGuard(requestTimeout: edge.requestTimeout, idleTimeout: edge.idleTimeout, metrics: metrics, logger: logger)
-            )
+            let connectionGuard = HTTPConnectionGuard(
+                requestTimeout: edge.requestTimeout, idleTimeout: edge.idleTimeout, metrics: metrics, logger: logger)
+            try HTTPConnectionGuard.install(in: channel, connectionGuard)
+            if hub.broker.isLinkUp == nil {
+                try channel.pipeline.syncOperations.addHandler(
+                    PlainPublishHandler(endpoint: publishing, guard: connectionGuard), position: .first)
+            }
             return Value(negotiated: negotiated, channel: channel)
         }
     }

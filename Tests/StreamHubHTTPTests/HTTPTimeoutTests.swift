@@ -48,20 +48,43 @@ import Testing
         }
     }
 
-    @Test func aKeepAliveConnectionSilentAfterItsAnswerIsClosedAfterTheIdleTimeout() async throws {
+    static let publish =
+        "POST /api/v1/streams/s/events HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer \(TestHub.token)\r\n"
+        + "Content-Length: 26\r\n\r\n{\"event\":\"stream_started\"}"
+
+    @Test(arguments: ["GET /api/v1/streams/s HTTP/1.1\r\nHost: h\r\n\r\n", publish])
+    func aKeepAliveConnectionSilentAfterItsAnswerIsClosedAfterTheIdleTimeout(request: String) async throws {
         let configuration = TestHub.configuration {
             $0.edge.requestTimeout = .seconds(1)
             $0.edge.idleTimeout = .seconds(5)
         }
         try await TestHub.run(configuration) { hub in
             let client = try await RawTCPClient.connect(port: hub.port)
-            try await client.send("GET /api/v1/streams/s HTTP/1.1\r\nHost: h\r\n\r\n")
+            try await client.send(request)
             try await eventually("the answer") { client.received.count > 0 ? true : nil }
             // Longer than the request timeout, shorter than the idle one: still open.
             try await Task.sleep(for: .seconds(2))
             #expect(!client.isClosed, "an idle connection has the idle timeout, not the request timeout")
             try await client.waitUntilClosed(timeout: .seconds(10))
             #expect(try await hub.scrape().value("streamhub_http_closed_total", ["reason": "idle_timeout"]) == 1)
+        }
+    }
+
+    @Test func aPublishWhoseBodyArrivesLaterIsAnsweredAndOneWhoseBodyStopsIsClosedAfterTheRequestTimeout() async throws {
+        try await TestHub.run(Self.edge) { hub in
+            let (head, body) = (Self.publish.dropLast(26), Self.publish.suffix(26))
+            let late = try await RawTCPClient.connect(port: hub.port)
+            try await late.send(String(head) + body.prefix(10))
+            try await Task.sleep(for: .milliseconds(300))
+            try await late.send(String(body.dropFirst(10)))
+            try await eventually("the answer") { late.received.count > 0 ? true : nil }
+            #expect(String(decoding: late.received, as: UTF8.self).hasPrefix("HTTP/1.1 202"))
+            let stalled = try await RawTCPClient.connect(port: hub.port)
+            try await stalled.send(String(head) + body.prefix(10))
+            try await stalled.waitUntilClosed(timeout: .seconds(10))
+            #expect(stalled.received.isEmpty)
+            #expect(try await hub.scrape().value("streamhub_http_closed_total", ["reason": "request_timeout"]) == 1)
+            #expect(!late.isClosed, "the answered connection is idle, with the idle timeout")
         }
     }
 

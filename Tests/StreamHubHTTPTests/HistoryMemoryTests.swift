@@ -26,7 +26,8 @@ import Testing
         #expect(growth < 100 * (128 << 10) + (2 << 20), "RSS grew \(growth >> 20) MiB")
 
         let viewer = try await TestViewer.resume(port: hub.port, stream: "big", since: 220, epoch: epoch)
-        let received = try await viewer.waitForMessages(timeout: .seconds(10)) { $0.last?.id == 320 }
+        // stream_state carries the latest id too: wait for the replayed event of that id.
+        let received = try await viewer.waitForMessages(timeout: .seconds(10)) { $0.last { $0.event == "quality_changed" }?.id == 320 }
         #expect(received.first?.data["recovered"] as? Bool == true)
         #expect(viewer.publishedEvents.map(\.id) == Array(221...320), "6.3 MB replayed past the 1 MiB queue limit")
         #expect(viewer.isConnected)

@@ -9,6 +9,10 @@ import Testing
         var viewers: [TestViewer] = []
         for _ in 0..<20 { viewers.append(try await TestViewer.join(port: hub.port, stream: "s")) }
         #expect(try await target.get("/readyz").status == 200)
+        // A publisher's kept-alive connection, idle after its answer, is closed when the hub stops listening.
+        let publisher = try await RawTCPClient.connect(port: hub.port)
+        try await publisher.send(HTTPTimeoutTests.publish)
+        try await eventually("the publish answered") { publisher.received.count > 0 ? true : nil }
 
         let clock = ContinuousClock()
         let signalled = clock.now
@@ -26,6 +30,7 @@ import Testing
         for viewer in viewers { try await viewer.waitUntilClosed(timeout: .seconds(4)) }
         #expect(clock.now - signalled >= .seconds(1))
         #expect(viewers.map(\.closeCode) == Array(repeating: 1001, count: viewers.count))
+        try await publisher.waitUntilClosed(timeout: .seconds(4))
         #expect(try await hub.exitStatus(timeout: .seconds(5)) == 0)
         #expect(clock.now - signalled < .seconds(4))
         #expect(hub.log.contains("Draining"))

@@ -45,12 +45,13 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         try pipeline.addHandler(ByteTap(guard: `guard`), position: .first)
     }
 
-    /// Takes the guard and its tap out of a channel that became a viewer.
+    /// Takes the guard, its tap and the plain publish handler, if any, out of a channel that became a viewer.
     static func remove(from channel: any Channel) throws {
         let pipeline = channel.pipeline.syncOperations
         let tap = try pipeline.handler(type: ByteTap.self)
         pipeline.removeHandler(tap, promise: nil)
         pipeline.removeHandler(tap.guard, promise: nil)
+        if let plain = try? pipeline.handler(type: PlainPublishHandler.self) { pipeline.removeHandler(plain, promise: nil) }
     }
 
     // MARK: Lifecycle
@@ -90,8 +91,14 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Progress
 
-    fileprivate func bytesArrived() {
+    func bytesArrived() {
         deadlines?.bytesArrived(at: .now())
+    }
+
+    /// A request that ``PlainPublishHandler`` read and answered ahead of the decoder.
+    func plainRequestAnswered() {
+        deadlines?.requestEnded()
+        deadlines?.answerWritten(at: .now())
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
