@@ -10,10 +10,13 @@
 public struct PlainPublishHead: Equatable, Sendable {
     /// The request target, as sent.
     public var target: String
+    /// The `Authorization` value, without surrounding whitespace.
     public var authorization: String?
+    /// The request asked for `Connection: close`.
     public var closesConnection = false
     /// The head's length, its blank line included: where the body starts.
     public var headBytes = 0
+    /// The `Content-Length`.
     public var bodyBytes = 0
 
     public enum Parse: Equatable, Sendable {
