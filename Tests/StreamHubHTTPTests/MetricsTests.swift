@@ -80,7 +80,7 @@ import Testing
             let silent = try await hub.join("a", .init(answerPings: false))
             let alive = try await hub.join("a")
             try await silent.waitUntilClosed()
-            try await eventually("a pong timed") { hub.observer.counts.roundTrips.isEmpty ? nil : true }
+            try await eventually(timeout: .seconds(15), "a pong timed") { hub.observer.counts.roundTrips.isEmpty ? nil : true }
             let scrape = try await hub.scrape()
             #expect(scrape.value("streamhub_connections_closed_total", ["reason": "reaped"]) == 1)
             #expect(scrape.value("streamhub_connections_closed_total", ["reason": "client"]) == 0)

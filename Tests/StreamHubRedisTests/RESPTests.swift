@@ -123,9 +123,9 @@ struct RedisConnectionTests {
     @Test func aCommandWithoutReplyTimesOutAndClosesTheConnection() async throws {
         let server = try await RedisServer()
         defer { server.stop() }
-        // One timeout covers the connect too: 1 s leaves room for a loaded machine, the sleep outlasts it.
-        let connection = try await RedisConnection.connect(to: server.url, timeout: .seconds(1))
-        await #expect(throws: RedisError.timeout) { try await connection.send(RedisCommand("DEBUG", ["SLEEP", "3"])) }
+        // One timeout covers the connect too: 2 s leaves room for a loaded machine, the sleep outlasts it.
+        let connection = try await RedisConnection.connect(to: server.url, timeout: .seconds(2))
+        await #expect(throws: RedisError.timeout) { try await connection.send(RedisCommand("DEBUG", ["SLEEP", "5"])) }
         try await eventually("the timed-out connection closed") { connection.isOpen ? nil : true }
     }
 
