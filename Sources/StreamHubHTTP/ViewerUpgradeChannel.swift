@@ -12,8 +12,9 @@ import StreamHubCore
 ///
 /// Upgraded viewers need no task and no async writer: after the 101 response the channel holds only
 /// the hub's viewer handler, which reads its frames itself. A refused handshake is answered here
-/// with its status and JSON error (NIO has consumed its request head). Publishes are answered in a
-/// ``DirectPublishHandler`` ahead of Hummingbird. Until it is a viewer, an ``HTTPConnectionGuard``
+/// with its status and JSON error (NIO has consumed its request head). Publishes are answered ahead
+/// of Hummingbird: on a single node by a ``PlainPublishHandler`` first in the pipeline, and by a
+/// ``DirectPublishHandler`` for those it leaves to the pipeline. Until it is a viewer, an ``HTTPConnectionGuard``
 /// holds the connection to the request and idle timeouts and the 16 KiB head.
 struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     enum Negotiated: Sendable {
