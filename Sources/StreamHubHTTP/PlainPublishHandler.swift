@@ -99,18 +99,23 @@ final class PlainPublishHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var json: [UInt8]
         do {
             let streamID = try endpoint.check(authorization: head.authorization, streamID: rawID, contentLength: nil)
-            let request = try PublishEndpoint.parse(body)
-            json = []
-            endpoint.publish(request, to: streamID, on: context.eventLoop).assumeIsolated().whenSuccess { json = $0 }
-            assert(!json.isEmpty, "a single node's publish answers at once")
+            json = endpoint.publishHere(try PublishEndpoint.parse(body), to: streamID)
         } catch {
             (status, headers, json) = (error.status, error.headers, JSONWriter.error(error.message))
         }
         var out = context.channel.allocator.buffer(capacity: 160 + json.count)
-        out.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n")
+        if status == .accepted {
+            out.writeStaticString("HTTP/1.1 202 Accepted\r\n")
+        } else {
+            out.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n")
+        }
         for field in headers { out.writeString("\(field.name.rawName): \(field.value)\r\n") }
-        out.writeString("Content-Type: application/json\r\nContent-Length: \(json.count)\r\nDate: \(HTTPDate.now)\r\n")
-        if head.closesConnection { out.writeString("Connection: close\r\n") }
+        out.writeStaticString("Content-Type: application/json\r\nContent-Length: ")
+        out.writeString(String(json.count))
+        out.writeStaticString("\r\nDate: ")
+        out.writeString(HTTPDate.now)
+        out.writeStaticString("\r\n")
+        if head.closesConnection { out.writeStaticString("Connection: close\r\n") }
         out.writeStaticString("\r\n")
         out.writeBytes(json)
         context.write(wrapOutboundOut(out), promise: nil)

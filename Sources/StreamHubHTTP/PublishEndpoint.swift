@@ -35,6 +35,14 @@ struct PublishEndpoint: Sendable {
         hub.publish(request, to: streamID, on: loop).map(Self.answer)
     }
 
+    /// The `202` answer's body of a publish a single node accepts at once; only for a single node.
+    func publishHere(_ request: PublishRequest, to streamID: StreamID) -> [UInt8] {
+        guard case .accepted(let receipt) = hub.submit(request, to: streamID) else {
+            preconditionFailure("a single node numbers every event itself")
+        }
+        return Self.answer(receipt)
+    }
+
     /// ``publish(_:to:on:)`` from a task.
     func publish(_ request: PublishRequest, to streamID: StreamID) async throws -> [UInt8] {
         Self.answer(try await hub.publish(request, to: streamID))

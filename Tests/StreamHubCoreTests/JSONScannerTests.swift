@@ -25,6 +25,15 @@ import Testing
 
     @Test func rejectsInvalidUTF8InStrings() {
         #expect(throws: JSONSyntaxError.self) { try JSONScanner.value(in: [0x22, 0xFF, 0x22][...]) }
+        #expect(throws: JSONSyntaxError.self) { try JSONScanner.value(in: Array(#""ascii first"#.utf8 + [0xC3, 0x22])[...]) }
+    }
+
+    @Test func decodesStringsWhateverFollowsTheirPlainASCIIStart() {
+        func decoded(_ json: [UInt8]) -> String? { JSONScanner.string(json[...]) }
+        #expect(decoded(Array(#""plain""#.utf8)) == "plain")
+        #expect(decoded(Array(#""""#.utf8)) == "")
+        #expect(decoded(Array("\"café ok\"".utf8)) == "café ok")
+        #expect(decoded(Array(#""tab\tthen \u00e9 and \"quotes\"""#.utf8)) == "tab\tthen é and \"quotes\"")
     }
 
     @Test func errorNamesTheOffset() {

@@ -11,6 +11,16 @@ import Testing
         #expect(Timestamp(millisecondsSince1970: milliseconds).description == text)
     }
 
+    @Test func integersAreWrittenInDecimal() {
+        var writer = JSONWriter()
+        writer.beginArray()
+        for value in [0, 7, -7, 10, 1_000_000] { writer.integer(value) }
+        writer.integer(Int64.min)
+        writer.integer(UInt64.max)
+        writer.endArray()
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "[0,7,-7,10,1000000,-9223372036854775808,18446744073709551615]")
+    }
+
     @Test func streamIDsAcceptUUIDsAndRefuseOthers() {
         #expect(StreamID("3f2504e0-4f89-11d3-9a0c-0305e82c3301") != nil)
         #expect(StreamID("a.b_c:d-E9") != nil)
@@ -22,7 +32,8 @@ import Testing
         let tokens = PublishTokens(["current", "next"])
         #expect(tokens.accepts(authorization: "Bearer current"))
         #expect(tokens.accepts(authorization: "bearer next"))
-        for bad in [nil, "", "Bearer ", "Bearer curren", "Bearer currentt", "Basic current", "current"] {
+        #expect(tokens.accepts(authorization: "BEARER next"))
+        for bad in [nil, "", "Bearer ", "Bearer curren", "Bearer currentt", "Basic current", "current", "Bearer\tcurrent", "Bearxr current"] {
             #expect(!tokens.accepts(authorization: bad))
         }
     }

@@ -134,19 +134,28 @@ public final class Hub: Sendable {
 
     /// Accepts an event, through the broker, and broadcasts it to the stream's viewers on this node.
     ///
-    /// On one node the answer is ready when this returns; in a cluster it completes when the broker
+    /// On one node the receipt is ready when this returns; in a cluster it comes when the broker
     /// has numbered the event (on the broker's loop, in its order) and the event was handed to this
     /// node's loops. It never fails: an event the broker cannot take is numbered here (`local_only`).
-    public func publish(_ request: PublishRequest, to streamID: StreamID, on loop: any EventLoop) -> EventLoopFuture<PublishReceipt> {
+    public func submit(_ request: PublishRequest, to streamID: StreamID) -> PublishOutcome {
         let receivedAt = NIODeadline.now()
         observer.eventPublished(request.event)
         switch broker.accept(request, to: streamID, local: { state(of: streamID) }) {
         case .numberHere(let reach):
-            return loop.makeSucceededFuture(apply(request, to: streamID, numbered: nil, receivedAt: receivedAt, reach: reach))
+            return .accepted(apply(request, to: streamID, numbered: nil, receivedAt: receivedAt, reach: reach))
         case .numbered(let assigned):
-            return assigned.map { [self] assignment in
-                apply(request, to: streamID, numbered: assignment, receivedAt: receivedAt, reach: assignment == nil ? .localOnly : .published)
-            }
+            return .numbering(
+                assigned.map { [self] assignment in
+                    apply(request, to: streamID, numbered: assignment, receivedAt: receivedAt, reach: assignment == nil ? .localOnly : .published)
+                })
+        }
+    }
+
+    /// ``submit(_:to:)`` with its receipt as a future on `loop` (or on the broker's loop in a cluster).
+    public func publish(_ request: PublishRequest, to streamID: StreamID, on loop: any EventLoop) -> EventLoopFuture<PublishReceipt> {
+        switch submit(request, to: streamID) {
+        case .accepted(let receipt): loop.makeSucceededFuture(receipt)
+        case .numbering(let receipt): receipt
         }
     }
 

@@ -55,23 +55,20 @@ public struct PlainPublishHead: Equatable, Sendable {
                 _ = run(while: Self.isSpace)
                 let value = Self.trimmed(run(while: Self.isValueByte) ?? bytes[index..<index])
                 guard take("\r\n") else { return nil }
-                switch Self.lowercased(name) {
-                case "content-length":
+                if Self.matches(name, "content-length") {
                     guard contentLength == nil, !value.isEmpty, value.count <= 5, value.allSatisfy(Self.isDigit) else { return nil }
                     contentLength = value.reduce(0) { $0 * 10 + Int($1 &- UInt8(ascii: "0")) }
-                case "transfer-encoding", "expect", "upgrade":
+                } else if Self.matches(name, "transfer-encoding") || Self.matches(name, "expect") || Self.matches(name, "upgrade") {
                     return nil
-                case "connection":
-                    switch Self.lowercased(value) {
-                    case "close": head.closesConnection = true
-                    case "keep-alive": break
-                    default: return nil
+                } else if Self.matches(name, "connection") {
+                    if Self.matches(value, "close") {
+                        head.closesConnection = true
+                    } else if !Self.matches(value, "keep-alive") {
+                        return nil
                     }
-                case "authorization":
+                } else if Self.matches(name, "authorization") {
                     guard head.authorization == nil else { return nil }
                     head.authorization = String(decoding: value, as: UTF8.self)
-                default:
-                    break
                 }
             }
             guard let contentLength, contentLength <= PublishRequest.maxBodyBytes else { return nil }
@@ -103,8 +100,10 @@ public struct PlainPublishHead: Equatable, Sendable {
             return value
         }
 
-        private static func lowercased(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
-            String(decoding: bytes.lazy.map { $0 | (isLetter($0) ? 0x20 : 0) }, as: UTF8.self)
+        /// Whether `bytes` are `lowercase`, ignoring ASCII case.
+        private static func matches(_ bytes: Slice<UnsafeRawBufferPointer>, _ lowercase: StaticString) -> Bool {
+            guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+            return bytes.elementsEqual(UnsafeBufferPointer(start: lowercase.utf8Start, count: bytes.count)) { $0.asciiLowercased == $1 }
         }
 
         private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }

@@ -13,9 +13,9 @@ public struct PublishTokens: Sendable {
     /// Takes the same time whichever byte differs, and always compares against every token.
     public func accepts(authorization: String?) -> Bool {
         guard let authorization, authorization.utf8.count > 7,
-            authorization.prefix(7).lowercased() == "bearer "
+            authorization.utf8.prefix(7).elementsEqual("bearer ".utf8, by: { $0.asciiLowercased == $1 })
         else { return false }
-        let presented = Array(authorization.utf8.dropFirst(7))
+        let presented = authorization.utf8.dropFirst(7)
         var matched = false
         for token in tokens {
             matched = ConstantTime.equals(presented, token) || matched

@@ -6,10 +6,15 @@ public struct StreamID: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
 
     /// Returns `nil` unless `rawValue` is 1–128 characters of `[A-Za-z0-9._:-]`.
-    public init?(_ rawValue: some StringProtocol) {
+    public init?(_ rawValue: Substring) {
         let utf8 = rawValue.utf8
         guard (1...Self.maxLength).contains(utf8.count), utf8.allSatisfy(Self.isAllowed) else { return nil }
         self.rawValue = String(rawValue)
+    }
+
+    /// Returns `nil` unless `rawValue` is 1–128 characters of `[A-Za-z0-9._:-]`.
+    public init?(_ rawValue: String) {
+        self.init(rawValue[...])
     }
 
     public var description: String { rawValue }

@@ -149,7 +149,14 @@ public struct JSONScanner {
     /// Reads a string, validating escapes, and returns its decoded text.
     private mutating func readString() throws(JSONSyntaxError) -> String {
         try expect(UInt8(ascii: "\""))
-        var decoded: [UInt8] = []
+        // Most strings are plain ASCII without escapes: their bytes are their text.
+        let start = index
+        while let byte = peek(), byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") { index += 1 }
+        if peek() == UInt8(ascii: "\"") {
+            index += 1
+            return String(decoding: bytes[start..<index - 1], as: UTF8.self)
+        }
+        var decoded = Array(bytes[start..<index])
         while true {
             guard let byte = peek() else { throw error("unterminated string") }
             index += 1

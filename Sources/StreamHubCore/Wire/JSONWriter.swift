@@ -41,9 +41,20 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    public mutating func integer(_ value: some BinaryInteger) {
+    public mutating func integer(_ value: Int) {
+        integer(Int64(value))
+    }
+
+    public mutating func integer(_ value: Int64) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDecimal(value.magnitude)
+        needsComma = true
+    }
+
+    public mutating func integer(_ value: UInt64) {
+        separate()
+        appendDecimal(value)
         needsComma = true
     }
 
@@ -76,6 +87,16 @@ public struct JSONWriter {
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    /// The digits of `value`, written straight into ``bytes`` (no `String` on the way).
+    private mutating func appendDecimal(_ value: UInt64) {
+        var divisor: UInt64 = 1
+        while value / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") &+ UInt8(value / divisor % 10))
+            divisor /= 10
+        }
     }
 
     private mutating func appendQuoted(_ text: String) {

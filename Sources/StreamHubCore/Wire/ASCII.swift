@@ -1,0 +1,6 @@
+extension UInt8 {
+    /// The byte with an ASCII capital letter made small; every other byte as it is.
+    var asciiLowercased: UInt8 {
+        self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self
+    }
+}
