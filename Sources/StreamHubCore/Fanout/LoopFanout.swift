@@ -101,10 +101,8 @@ final class LoopFanout: Sendable {
 
     /// Starts the heartbeat sweep, a timer on ``eventLoop`` itself that gives the viewers whose
     /// heartbeat is due their turn every tick; cancel the task to stop it.
-    func startHeartbeatSweep() -> RepeatedTask {
-        eventLoop.scheduleRepeatedTask(initialDelay: heartbeatTick, delay: heartbeatTick) { _ in
-            self.local.value.heartbeats.advance(to: .now())
-        }
+    func startHeartbeatSweep() -> LoopTicker {
+        LoopTicker(on: eventLoop, every: heartbeatTick) { self.local.value.heartbeats.advance(to: .now()) }
     }
 
     /// Every viewer on this loop; on ``eventLoop``.

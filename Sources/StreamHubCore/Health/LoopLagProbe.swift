@@ -9,7 +9,7 @@ final class LoopLagProbe: Sendable {
 
     private let loops: [any EventLoop]
     private let worstLagNanoseconds = Atomic<Int64>(0)
-    private let tasks = Mutex<[RepeatedTask]>([])
+    private let tickers = Mutex<[LoopTicker]>([])
 
     init(loops: [any EventLoop]) {
         self.loops = loops
@@ -18,20 +18,20 @@ final class LoopLagProbe: Sendable {
     func start() {
         let started = loops.map { loop in
             let expected = NIOLoopBoundBox.makeBoxSendingValue(NIODeadline.now() + Self.period, eventLoop: loop)
-            return loop.scheduleRepeatedTask(initialDelay: Self.period, delay: Self.period) { _ in
+            return LoopTicker(on: loop, every: Self.period) {
                 let now = NIODeadline.now()
                 let lag = max(0, (now - expected.value).nanoseconds)
                 _ = self.worstLagNanoseconds.max(lag, ordering: .relaxed)
                 expected.value = now + Self.period
             }
         }
-        tasks.withLock { $0 = started }
+        tickers.withLock { $0 = started }
     }
 
     func stop() {
-        tasks.withLock { tasks in
-            for task in tasks { task.cancel() }
-            tasks = []
+        tickers.withLock { tickers in
+            for ticker in tickers { ticker.cancel() }
+            tickers = []
         }
     }
 

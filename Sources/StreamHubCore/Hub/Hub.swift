@@ -294,7 +294,7 @@ public final class Hub: Sendable {
 
     /// Starts the heartbeat sweep of every loop, a timer on the loop itself (no thread hop per
     /// tick); cancel the returned tasks to stop them.
-    func startHeartbeatSweeps() -> [RepeatedTask] {
+    func startHeartbeatSweeps() -> [LoopTicker] {
         fanouts.map { $0.startHeartbeatSweep() }
     }
 
