@@ -25,6 +25,15 @@ let package = Package(
             ],
             path: "Benchmarks/Delivery",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "Publish",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "StreamHubCore", package: "streamhub"),
+            ],
+            path: "Benchmarks/Publish",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

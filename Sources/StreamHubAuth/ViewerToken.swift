@@ -36,7 +36,7 @@ struct ViewerToken {
 
     private static func object(_ part: ArraySlice<UInt8>, _ name: String) throws(ViewerTokenError) -> [JSONMember] {
         guard let json = try? Base64.decode(bytes: part, options: [.base64UrlAlphabet, .omitPaddingCharacter]),
-            let value = try? JSONScanner.value(in: json[...]), let members = JSONScanner.members(ofObject: value)
+            let members = try? JSONScanner.object(in: json[...])
         else { throw ViewerTokenError("token: \(name) is not base64url JSON object") }
         return members
     }

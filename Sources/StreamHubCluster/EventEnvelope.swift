@@ -87,13 +87,13 @@ struct MessageFields {
 
     /// Validates a whole message and reads its top-level members.
     init(_ payload: [UInt8]) throws(ClusterMessageError) {
-        let document: ArraySlice<UInt8>
+        let object: [JSONMember]?
         do {
-            document = try JSONScanner.value(in: payload[...])
+            object = try JSONScanner.object(in: payload[...])
         } catch {
             throw .notJSON(error)
         }
-        guard let members = JSONScanner.members(ofObject: document) else { throw .notAnObject }
+        guard let members = object else { throw .notAnObject }
         self.members = members
     }
 

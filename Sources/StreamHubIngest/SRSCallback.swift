@@ -7,13 +7,13 @@ public enum SRSCallback {
     /// The callback a hook's body describes: `on_publish` and `on_unpublish` are the publish's start
     /// and end; every other action (`on_play`, `on_stop`, `on_dvr`, `on_hls`, …) reads as ``IngestCall/other``.
     public static func parse(_ body: ArraySlice<UInt8>) throws(IngestRefusal) -> IngestCallback {
-        let document: ArraySlice<UInt8>
+        let object: [JSONMember]?
         do {
-            document = try JSONScanner.value(in: body)
+            object = try JSONScanner.object(in: body)
         } catch {
             throw .badRequest("an SRS hook's body is not valid JSON: \(error)")
         }
-        guard let members = JSONScanner.members(ofObject: document) else { throw .badRequest("an SRS hook's body must be a JSON object") }
+        guard let members = object else { throw .badRequest("an SRS hook's body must be a JSON object") }
         /// The member's string; a member that is there but no string is refused.
         func string(_ key: String) throws(IngestRefusal) -> String? {
             guard let member = members.first(where: { $0.key == key }) else { return nil }

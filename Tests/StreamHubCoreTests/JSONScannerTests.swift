@@ -55,4 +55,13 @@ import Testing
         #expect(JSONScanner.members(ofObject: Array("[1]".utf8)[...]) == nil)
         #expect(JSONScanner.string(Array(#""caf\u00e9""#.utf8)[...]) == "café")
     }
+
+    @Test func objectValidatesTheDocumentAndReadsItsMembersInOnePass() throws {
+        let members = try #require(try JSONScanner.object(in: Array(#" {"a":"x","b":{"c":[true]}} "#.utf8)[...]))
+        #expect(members.map(\.key) == ["a", "b"])
+        #expect(members.map { String(decoding: $0.value, as: UTF8.self) } == [#""x""#, #"{"c":[true]}"#])
+        #expect(try JSONScanner.object(in: Array("[1]".utf8)[...]) == nil)
+        #expect(throws: JSONSyntaxError.self) { try JSONScanner.object(in: Array(#"{"a":1} {"#.utf8)[...]) }
+        #expect(throws: JSONSyntaxError.self) { try JSONScanner.object(in: Array(#"{"a":"\x"}"#.utf8)[...]) }
+    }
 }

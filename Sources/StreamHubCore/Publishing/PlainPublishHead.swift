@@ -107,17 +107,14 @@ public struct PlainPublishHead: Equatable, Sendable {
         }
 
         private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        private static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
         private static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         /// RFC 3986's path and query characters (`pchar`, `/`, `?`), `%` included.
-        private static func isTargetByte(_ byte: UInt8) -> Bool {
-            isDigit(byte) || isLetter(byte) || "-._~!$&'()*+,;=:@/?%".utf8.contains(byte)
-        }
+        private static let targetBytes = ASCIISet("-._~!$&'()*+,;=:@/?%", alphanumerics: true)
+        private static func isTargetByte(_ byte: UInt8) -> Bool { targetBytes.contains(byte) }
         /// Visible ASCII, spaces and tabs.
         private static func isValueByte(_ byte: UInt8) -> Bool { (byte > 0x20 && byte < 0x7F) || isSpace(byte) }
         /// RFC 9110's `tchar`.
-        private static func isTokenByte(_ byte: UInt8) -> Bool {
-            isDigit(byte) || isLetter(byte) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
+        private static let tokenBytes = ASCIISet("!#$%&'*+-.^_`|~", alphanumerics: true)
+        private static func isTokenByte(_ byte: UInt8) -> Bool { tokenBytes.contains(byte) }
     }
 }

@@ -30,13 +30,13 @@ public struct PublishRequest: Sendable, Equatable {
         guard body.count <= Self.maxBodyBytes else {
             throw .payloadTooLarge(bytes: body.count, limit: Self.maxBodyBytes)
         }
-        let document: ArraySlice<UInt8>
+        let object: [JSONMember]?
         do {
-            document = try JSONScanner.value(in: body)
+            object = try JSONScanner.object(in: body)
         } catch {
             throw .malformedJSON(error)
         }
-        guard let top = JSONScanner.members(ofObject: document) else { throw .notAnObject }
+        guard let top = object else { throw .notAnObject }
         guard let eventValue = top.last(where: { $0.key == "event" })?.value else { throw .missingEvent }
         guard let name = JSONScanner.string(eventValue) else { throw .eventNotAString }
         guard let event = PublishedEvent(rawValue: name) else {

@@ -17,14 +17,31 @@ public struct JSONScanner {
 
     /// Validates a whole document and returns the bytes of its single top-level value, whitespace trimmed.
     public static func value(in document: ArraySlice<UInt8>) throws(JSONSyntaxError) -> ArraySlice<UInt8> {
+        try scan(document, collectingMembers: false).value
+    }
+
+    /// Validates a whole document and returns the members of its top-level value, in source order,
+    /// read in the same pass; `nil` when that value is not an object.
+    public static func object(in document: ArraySlice<UInt8>) throws(JSONSyntaxError) -> [JSONMember]? {
+        try scan(document, collectingMembers: true).members
+    }
+
+    private static func scan(
+        _ document: ArraySlice<UInt8>, collectingMembers: Bool
+    ) throws(JSONSyntaxError) -> (value: ArraySlice<UInt8>, members: [JSONMember]?) {
         var scanner = JSONScanner(document)
         scanner.skipWhitespace()
         let start = scanner.index
-        try scanner.skipValue(depth: 0)
+        var members: [JSONMember]?
+        if collectingMembers, scanner.peek() == UInt8(ascii: "{") {
+            members = try scanner.readMembers()
+        } else {
+            try scanner.skipValue(depth: 0)
+        }
         let end = scanner.index
         scanner.skipWhitespace()
         guard scanner.index == document.endIndex else { throw scanner.error("unexpected data after the top-level value") }
-        return document[start..<end]
+        return (document[start..<end], members)
     }
 
     /// The members of an already validated object, in source order; `nil` when `value` is not an object.
@@ -97,7 +114,7 @@ public struct JSONScanner {
         case UInt8(ascii: "["):
             try scanArray(depth: depth)
         case UInt8(ascii: "\""):
-            _ = try readString()
+            try skipString()
         case UInt8(ascii: "t"): try expectLiteral("true")
         case UInt8(ascii: "f"): try expectLiteral("false")
         case UInt8(ascii: "n"): try expectLiteral("null")
@@ -146,12 +163,25 @@ public struct JSONScanner {
         }
     }
 
+    /// Passes over a string, validating it as ``readString()`` does, without decoding a plain one.
+    private mutating func skipString() throws(JSONSyntaxError) {
+        let start = index
+        index += 1
+        skipPlainASCII()
+        if peek() == UInt8(ascii: "\"") {
+            index += 1
+        } else {
+            index = start
+            _ = try readString()
+        }
+    }
+
     /// Reads a string, validating escapes, and returns its decoded text.
     private mutating func readString() throws(JSONSyntaxError) -> String {
         try expect(UInt8(ascii: "\""))
         // Most strings are plain ASCII without escapes: their bytes are their text.
         let start = index
-        while let byte = peek(), byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") { index += 1 }
+        skipPlainASCII()
         if peek() == UInt8(ascii: "\"") {
             index += 1
             return String(decoding: bytes[start..<index - 1], as: UTF8.self)
@@ -174,6 +204,11 @@ public struct JSONScanner {
                 decoded.append(byte)
             }
         }
+    }
+
+    /// Moves past string bytes that stand for themselves: printable ASCII other than `"` and `\\`.
+    private mutating func skipPlainASCII() {
+        while let byte = peek(), byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") { index += 1 }
     }
 
     private mutating func readEscape(into decoded: inout [UInt8]) throws(JSONSyntaxError) {
