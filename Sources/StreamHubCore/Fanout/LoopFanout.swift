@@ -6,7 +6,9 @@ import Synchronization
 /// Any thread may ``enqueue(_:)`` and ``wake()``; everything else runs on ``eventLoop``. A broadcast costs one task
 /// per loop, not one per viewer, and a loop writes at most ``writesPerTurn`` frames before it yields,
 /// so publishes and pings handled on the same loop are not stuck behind a large fan-out. When several
-/// deliveries for one stream are waiting, each viewer gets them in one system call.
+/// deliveries for one stream are waiting, each viewer gets them in one system call. The loop's
+/// heartbeats are swept when a drain ends, while the loop is awake anyway, and by a timer when the
+/// loop has been idle for a sweep interval: a wake-up of its own costs more than the sweep.
 final class LoopFanout: Sendable {
     /// Frames written per loop turn before yielding to other work on the loop.
     static let writesPerTurn = 2048
@@ -16,8 +18,8 @@ final class LoopFanout: Sendable {
     let eventLoop: any EventLoop
     /// The loop's place in the hub's group; the stream directory counts viewers per index.
     let index: Int
-    /// How often the loop sweeps its viewers' heartbeats: the width of a ``HeartbeatWheel`` slot.
-    private let heartbeatTick: TimeAmount
+    /// The width of a ``HeartbeatWheel`` slot: a busy loop's sweeps send that much of the pings due at a time.
+    private let heartbeatSlot: TimeAmount
     private let queue = Mutex(PendingDeliveries())
     private let local: NIOLoopBoundBox<LocalViewers>
 
@@ -52,13 +54,13 @@ final class LoopFanout: Sendable {
     /// - Parameters:
     ///   - eventLoop: The loop whose viewers this fanout writes to.
     ///   - index: The loop's place in the hub's group.
-    ///   - heartbeatTick: How often the loop sweeps its viewers' heartbeats.
+    ///   - heartbeatSlot: The width of a heartbeat wheel slot.
     ///   - heartbeatHorizon: The longest a viewer's next heartbeat can be away (ping interval or pong timeout).
-    init(eventLoop: any EventLoop, index: Int, heartbeatTick: Duration, heartbeatHorizon: Duration) {
+    init(eventLoop: any EventLoop, index: Int, heartbeatSlot: Duration, heartbeatHorizon: Duration) {
         self.eventLoop = eventLoop
         self.index = index
-        self.heartbeatTick = TimeAmount(heartbeatTick)
-        let wheel = HeartbeatWheel(tick: self.heartbeatTick, horizon: TimeAmount(heartbeatHorizon), now: .now())
+        self.heartbeatSlot = TimeAmount(heartbeatSlot)
+        let wheel = HeartbeatWheel(tick: self.heartbeatSlot, horizon: TimeAmount(heartbeatHorizon), now: .now())
         self.local = .makeBoxSendingValue(LocalViewers(heartbeats: wheel), eventLoop: eventLoop)
     }
 
@@ -99,10 +101,15 @@ final class LoopFanout: Sendable {
         if !viewers.isEmpty { local.byStream[viewer.streamID] = viewers }
     }
 
-    /// Starts the heartbeat sweep, a timer on ``eventLoop`` itself that gives the viewers whose
-    /// heartbeat is due their turn every tick; cancel the task to stop it.
-    func startHeartbeatSweep() -> LoopTicker {
-        LoopTicker(on: eventLoop, every: heartbeatTick) { self.local.value.heartbeats.advance(to: .now()) }
+    /// Starts the heartbeat sweep's timer on ``eventLoop`` itself, every `interval` (drains sweep
+    /// too); cancel it to stop it.
+    func startHeartbeatSweep(every interval: TimeAmount) -> LoopTicker {
+        LoopTicker(on: eventLoop, every: interval) { self.sweepHeartbeats() }
+    }
+
+    /// Gives the viewers whose heartbeat is due their turn; on ``eventLoop``.
+    private func sweepHeartbeats() {
+        local.value.heartbeats.advance(to: .now())
     }
 
     /// Every viewer on this loop; on ``eventLoop``.
@@ -115,7 +122,7 @@ final class LoopFanout: Sendable {
         var budget = Self.writesPerTurn
         while budget > 0 {
             if local.current == nil {
-                guard let deliveries = takeBatch() else { return }
+                guard let deliveries = takeBatch() else { return sweepHeartbeats() }
                 let viewers = local.byStream[deliveries[0].streamID] ?? []
                 local.current = Batch(
                     deliveries: deliveries, messages: deliveries.map { OutboundMessage(eventID: $0.eventID, frame: $0.frame) },

@@ -55,7 +55,7 @@ public final class Hub: Sendable {
         self.clientLimits = ClientLimits(perAddress: configuration.maxConnectionsPerIP, rate: configuration.maxConnectRate)
         let horizon = max(configuration.pingInterval, configuration.pongTimeout)
         let fanouts = eventLoopGroup.makeIterator().enumerated().map { index, loop in
-            LoopFanout(eventLoop: loop, index: index, heartbeatTick: Self.heartbeatSweepInterval, heartbeatHorizon: horizon)
+            LoopFanout(eventLoop: loop, index: index, heartbeatSlot: Self.heartbeatSlot, heartbeatHorizon: horizon)
         }
         self.fanouts = fanouts
         self.viewerEnvironment = ViewerEnvironment(
@@ -288,14 +288,18 @@ public final class Hub: Sendable {
 
     // MARK: Heartbeat
 
-    /// How often each loop sweeps its viewers' heartbeats, so pings and reaping are that late at most.
-    /// Short, so each sweep's burst of pings is short too (BENCHMARKS.md has the sweep lengths tried).
-    static let heartbeatSweepInterval = Duration.milliseconds(10)
+    /// The heartbeat wheel's slot: a busy loop, which sweeps after each drain, sends at most this
+    /// much of the pings due at once, so a publish never waits behind a long burst of them
+    /// (BENCHMARKS.md has the lengths tried).
+    static let heartbeatSlot = Duration.milliseconds(10)
 
-    /// Starts the heartbeat sweep of every loop, a timer on the loop itself (no thread hop per
-    /// tick); cancel the returned tasks to stop them.
+    /// How often an idle loop sweeps its viewers' heartbeats, so pings and reaping are that late at most.
+    static let heartbeatSweepInterval = TimeAmount.milliseconds(50)
+
+    /// Starts the heartbeat sweep timer of every loop, a timer on the loop itself (no thread hop per
+    /// tick); cancel the returned tickers to stop them.
     func startHeartbeatSweeps() -> [LoopTicker] {
-        fanouts.map { $0.startHeartbeatSweep() }
+        fanouts.map { $0.startHeartbeatSweep(every: Self.heartbeatSweepInterval) }
     }
 
     // MARK: Readiness and draining
