@@ -291,7 +291,7 @@ public final class Hub: Sendable {
     /// The heartbeat wheel's slot: a busy loop, which sweeps after each drain, sends at most this
     /// much of the pings due at once, so a publish never waits behind a long burst of them
     /// (BENCHMARKS.md has the lengths tried).
-    static let heartbeatSlot = Duration.milliseconds(10)
+    static let heartbeatSlot = Duration.milliseconds(20)
 
     /// How often an idle loop sweeps its viewers' heartbeats, so pings and reaping are that late at most.
     static let heartbeatSweepInterval = TimeAmount.milliseconds(50)
