@@ -159,9 +159,12 @@ public final class Hub: Sendable {
         }
     }
 
-    /// ``publish(_:to:on:)`` from a task.
+    /// ``submit(_:to:)`` from a task.
     public func publish(_ request: PublishRequest, to streamID: StreamID) async throws -> PublishReceipt {
-        try await publish(request, to: streamID, on: fanouts[0].eventLoop).get()
+        switch submit(request, to: streamID) {
+        case .accepted(let receipt): receipt
+        case .numbering(let receipt): try await receipt.get()
+        }
     }
 
     /// Applies an event to the stream's state and broadcasts it; `numbered` is what the broker
