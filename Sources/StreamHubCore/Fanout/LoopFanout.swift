@@ -102,9 +102,9 @@ final class LoopFanout: Sendable {
     }
 
     /// Starts the heartbeat sweep's timer on ``eventLoop`` itself, every `interval` (drains sweep
-    /// too); cancel it to stop it.
-    func startHeartbeatSweep(every interval: TimeAmount) -> LoopTicker {
-        LoopTicker(on: eventLoop, every: interval) { self.sweepHeartbeats() }
+    /// too), recording its lateness in `lag`; cancel it to stop it.
+    func startHeartbeatSweep(every interval: TimeAmount, lag: LoopLag) -> LoopTicker {
+        LoopTicker(on: eventLoop, every: interval, lag: lag) { self.sweepHeartbeats() }
     }
 
     /// Gives the viewers whose heartbeat is due their turn; on ``eventLoop``.

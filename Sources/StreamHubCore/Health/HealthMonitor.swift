@@ -22,7 +22,6 @@ public final class HealthMonitor: Service {
     private let instance: String
     private let externalURL: String
     private let clusterLinkUp: (@Sendable () -> Bool)?
-    private let lagProbe: LoopLagProbe
     private let logger: Logger
     private let state: Mutex<State>
 
@@ -53,7 +52,6 @@ public final class HealthMonitor: Service {
         self.instance = instance
         self.externalURL = externalURL
         self.clusterLinkUp = clusterLinkUp
-        self.lagProbe = LoopLagProbe(loops: hub.eventLoops)
         self.logger = logger
         let machines = checks.map { ($0, AlertStateMachine(alertFor: configuration.alertFor, repeatInterval: configuration.repeatInterval)) }
         self.state = Mutex(State(alerts: Dictionary(uniqueKeysWithValues: machines)))
@@ -64,8 +62,6 @@ public final class HealthMonitor: Service {
     public var failingChecks: [CheckResult] { state.withLock { $0.failing } }
 
     public func run() async throws {
-        lagProbe.start()
-        defer { lagProbe.stop() }
         for await _ in AsyncTimerSequence(interval: configuration.interval, clock: .continuous).cancelOnGracefulShutdown() {
             checkOnce()
         }
@@ -166,7 +162,7 @@ public final class HealthMonitor: Service {
     }
 
     private func schedulingLag() -> CheckResult {
-        let lag = lagProbe.takeWorstLag()
+        let lag = hub.loopLag.takeWorst()
         let threshold = configuration.schedulingLagThreshold
         return CheckResult(
             check: .schedulingLag,

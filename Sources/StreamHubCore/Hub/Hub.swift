@@ -27,6 +27,8 @@ public final class Hub: Sendable {
     private let openConnections = Atomic<Int>(0)
     private let isDraining = Atomic<Bool>(false)
     private let clientLimits: ClientLimits
+    /// How late the loops' heartbeat sweeps ran, for the `scheduling_lag` check.
+    let loopLag = LoopLag()
 
     /// - Parameters:
     ///   - configuration: Limits and timings.
@@ -126,9 +128,6 @@ public final class Hub: Sendable {
         try channel.pipeline.syncOperations.addHandler(
             ViewerHandler(streamID: streamID, resume: resume, expiresAt: expiresAt, environment: viewerEnvironment))
     }
-
-    /// The event loops viewers live on.
-    var eventLoops: [any EventLoop] { fanouts.map(\.eventLoop) }
 
     // MARK: Publishing
 
@@ -294,15 +293,15 @@ public final class Hub: Sendable {
     /// The heartbeat wheel's slot: a busy loop, which sweeps after each drain, sends at most this
     /// much of the pings due at once, so a publish never waits behind a long burst of them
     /// (BENCHMARKS.md has the lengths tried).
-    static let heartbeatSlot = Duration.milliseconds(20)
+    static let heartbeatSlot = Duration.milliseconds(50)
 
     /// How often an idle loop sweeps its viewers' heartbeats, so pings and reaping are that late at most.
     static let heartbeatSweepInterval = TimeAmount.milliseconds(50)
 
     /// Starts the heartbeat sweep timer of every loop, a timer on the loop itself (no thread hop per
-    /// tick); cancel the returned tickers to stop them.
+    /// tick) that also measures ``loopLag``; cancel the returned tickers to stop them.
     func startHeartbeatSweeps() -> [LoopTicker] {
-        fanouts.map { $0.startHeartbeatSweep(every: Self.heartbeatSweepInterval) }
+        fanouts.map { $0.startHeartbeatSweep(every: Self.heartbeatSweepInterval, lag: loopLag) }
     }
 
     // MARK: Readiness and draining
