@@ -39,6 +39,11 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     /// Answers a client that does not read them may leave queued before the connection stops being read.
     static let maxQueuedAnswerBytes = 64 * 1024
 
+    /// The size of a connection's first read buffer, which NIO keeps for the connection's life:
+    /// room for most upgrade requests in one read (reads that fill it grow the next ones), half
+    /// NIO's default, since a viewer reads little more than pongs afterwards.
+    static let firstReadBytes = 1024
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             /// Set once a handshake is attempted: the admitted viewer, or why it was refused.
@@ -83,6 +88,8 @@ struct ViewerUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             // Until it is a viewer (whose limit is `--max-queued-bytes`), the bound on unread answers.
             let high = Self.maxQueuedAnswerBytes
             try channel.syncOptions?.setOption(.writeBufferWaterMark, value: .init(low: high / 2, high: high))
+            try channel.syncOptions?.setOption(
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: Self.firstReadBytes, maximum: 64 * 1024))
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             let connectionGuard = HTTPConnectionGuard(
                 requestTimeout: edge.requestTimeout, idleTimeout: edge.idleTimeout, metrics: metrics, logger: logger)

@@ -121,6 +121,9 @@ public final class Hub: Sendable {
         of streamID: StreamID, resuming resume: ResumePoint? = nil, grant: ViewerGrant? = nil, to channel: any Channel
     ) throws {
         let options = channel.syncOptions
+        // NIO keeps a buffer for each read of a turn, for the connection's life: a viewer, which reads
+        // little more than pongs, keeps one (a long upgrade request took several) and never grows it.
+        try options?.setOption(.maxMessagesPerRead, value: 1)
         try options?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 256))
         try options?.setOption(.writeBufferWaterMark, value: ViewerHandler.queueLimit(viewerEnvironment.maxQueuedBytes))
         // The token's expiry on the monotonic clock the heartbeat runs on.
