@@ -4,7 +4,8 @@
 #
 # Each server is pinned to the same CPUs (SERVER_CPUS, default 0) and nginx gets one worker per CPU there;
 # the generator runs on the other CPUs (BENCH_CPUS, default 1). Needs root only to install nginx.
-# HUB_FLAGS adds flags to StreamHub's command line (e.g. HUB_FLAGS="--socket-writes channel").
+# HUB_FLAGS adds flags to StreamHub's command line (e.g. HUB_FLAGS="--socket-writes channel"); NCHAN_PING=20
+# makes nchan ping its viewers every 20 s as StreamHub does (by default it sends no pings).
 #   RUNS=3 PRESETS="fan-out idle" bench/compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ HUB_PORT=${HUB_PORT:-18080}
 NCHAN_PORT=${NCHAN_PORT:-18081}
 OUT=${OUT:-/tmp/streamhub-compare.jsonl}
 HUB_FLAGS=${HUB_FLAGS:-}
+NCHAN_PING=${NCHAN_PING:-0}
 TOKEN=bench-token
 WORKERS=$(awk -F, '{ n = 0; for (i = 1; i <= NF; i++) { if ($i ~ /-/) { split($i, r, "-"); n += r[2] - r[1] + 1 } else n++ } print n }' <<< "$SERVER_CPUS")
 
@@ -51,7 +53,7 @@ run_streamhub() { # preset
 run_nchan() { # preset
     local prefix
     prefix=$(mktemp -d /tmp/streamhub-nchan.XXXXXX)
-    sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$NCHAN_PORT|g" -e "s|@WORKERS@|$WORKERS|g" bench/nchan.conf.template > "$prefix/nginx.conf"
+    sed -e "s|@PREFIX@|$prefix|g" -e "s|@PORT@|$NCHAN_PORT|g" -e "s|@WORKERS@|$WORKERS|g" -e "s|@PING@|$NCHAN_PING|g" bench/nchan.conf.template > "$prefix/nginx.conf"
     taskset -c "$SERVER_CPUS" nginx -c "$prefix/nginx.conf" -p "$prefix" -e "$prefix/error.log"
     wait_for_port "$NCHAN_PORT"
     local master
