@@ -7,7 +7,7 @@ import NIOCore
 final class LoopTicker: NIOScheduledCallbackHandler, Sendable {
     private let eventLoop: any EventLoop
     private let interval: TimeAmount
-    private let lag: LoopLag?
+    private let lag: LoopLag
     private let tick: @Sendable () -> Void
     private let scheduled: NIOLoopBoundBox<Scheduling>
 
@@ -18,7 +18,7 @@ final class LoopTicker: NIOScheduledCallbackHandler, Sendable {
     }
 
     /// Starts calling `tick` on `eventLoop`, first `interval` from now, then `interval` after each call returns.
-    init(on eventLoop: any EventLoop, every interval: TimeAmount, lag: LoopLag? = nil, _ tick: @escaping @Sendable () -> Void) {
+    init(on eventLoop: any EventLoop, every interval: TimeAmount, lag: LoopLag, _ tick: @escaping @Sendable () -> Void) {
         self.eventLoop = eventLoop
         self.interval = interval
         self.lag = lag
@@ -29,7 +29,7 @@ final class LoopTicker: NIOScheduledCallbackHandler, Sendable {
 
     func handleScheduledCallback(eventLoop: some EventLoop) {
         guard !scheduled.value.cancelled else { return }
-        lag?.record(.now() - scheduled.value.deadline)
+        lag.record(.now() - scheduled.value.deadline)
         tick()
         scheduleNext()
     }
