@@ -4,8 +4,8 @@
 /// here never takes a request that parser would refuse or read otherwise:
 /// `POST /<path and query> HTTP/1.1`, every line ending in CRLF, header names of RFC 9110 token
 /// characters right before their colon, values of visible ASCII, spaces and tabs, exactly one
-/// `Content-Length` of at most 64 KiB, no `Transfer-Encoding`, `Expect` or `Upgrade`, and a
-/// `Connection` of `close` or `keep-alive` alone, within a 16 KiB head. Anything else is
+/// `Content-Length` of at most 64 KiB (digits and spaces, no tab), no `Transfer-Encoding`, `Expect` or `Upgrade`, and a
+/// `Connection` of `close` or `keep-alive` alone (no tab either), within a 16 KiB head. Anything else is
 /// ``Parse/other``, for the full HTTP pipeline to read and answer.
 public struct PlainPublishHead: Equatable, Sendable {
     /// The request target, as sent.
@@ -52,15 +52,19 @@ public struct PlainPublishHead: Equatable, Sendable {
             var contentLength: Int?
             while !take("\r\n") {
                 guard let name = run(while: Self.isTokenByte), take(":") else { return nil }
-                _ = run(while: Self.isSpace)
-                let value = Self.trimmed(run(while: Self.isValueByte) ?? bytes[index..<index])
+                let leading = run(while: Self.isSpace)
+                let raw = run(while: Self.isValueByte) ?? bytes[index..<index]
+                let value = Self.trimmed(raw)
                 guard take("\r\n") else { return nil }
+                // llhttp reads these two values itself and takes spaces after them, not tabs.
+                let hasTab = leading?.contains(Self.tab) == true || raw.contains(Self.tab)
                 if Self.matches(name, "content-length") {
-                    guard contentLength == nil, !value.isEmpty, value.count <= 5, value.allSatisfy(Self.isDigit) else { return nil }
+                    guard contentLength == nil, !hasTab, !value.isEmpty, value.count <= 5, value.allSatisfy(Self.isDigit) else { return nil }
                     contentLength = value.reduce(0) { $0 * 10 + Int($1 &- UInt8(ascii: "0")) }
                 } else if Self.matches(name, "transfer-encoding") || Self.matches(name, "expect") || Self.matches(name, "upgrade") {
                     return nil
                 } else if Self.matches(name, "connection") {
+                    guard !hasTab else { return nil }
                     if Self.matches(value, "close") {
                         head.closesConnection = true
                     } else if !Self.matches(value, "keep-alive") {
@@ -106,6 +110,7 @@ public struct PlainPublishHead: Equatable, Sendable {
             return bytes.elementsEqual(UnsafeBufferPointer(start: lowercase.utf8Start, count: bytes.count)) { $0.asciiLowercased == $1 }
         }
 
+        private static let tab = UInt8(ascii: "\t")
         private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
         private static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         /// RFC 3986's path and query characters (`pchar`, `/`, `?`), `%` included.
