@@ -4,9 +4,9 @@
 /// here never takes a request that parser would refuse or read otherwise:
 /// `POST /<path and query> HTTP/1.1`, every line ending in CRLF, header names of RFC 9110 token
 /// characters right before their colon, values of visible ASCII, spaces and tabs, exactly one
-/// `Content-Length` of at most 64 KiB (digits and spaces, no tab), no `Transfer-Encoding`, `Expect` or `Upgrade`, and a
-/// `Connection` of `close` or `keep-alive` alone (no tab either), within a 16 KiB head. Anything else is
-/// ``Parse/other``, for the full HTTP pipeline to read and answer.
+/// `Content-Length` of at most 64 KiB, no `Transfer-Encoding`, `Expect` or `Upgrade`, and a
+/// `Connection` of `close` or `keep-alive` alone (these two without a tab), within a 16 KiB head.
+/// Anything else is ``Parse/other``, for the full HTTP pipeline to read and answer.
 public struct PlainPublishHead: Equatable, Sendable {
     /// The request target, as sent.
     public var target: String
@@ -112,7 +112,7 @@ public struct PlainPublishHead: Equatable, Sendable {
 
         private static let tab = UInt8(ascii: "\t")
         private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        private static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        private static func isSpace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == tab }
         /// RFC 3986's path and query characters (`pchar`, `/`, `?`), `%` included.
         private static let targetBytes = ASCIISet("-._~!$&'()*+,;=:@/?%", alphanumerics: true)
         private static func isTargetByte(_ byte: UInt8) -> Bool { targetBytes.contains(byte) }
