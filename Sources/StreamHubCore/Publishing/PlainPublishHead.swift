@@ -52,19 +52,21 @@ public struct PlainPublishHead: Equatable, Sendable {
             var contentLength: Int?
             while !take("\r\n") {
                 guard let name = run(while: Self.isTokenByte), take(":") else { return nil }
-                let leading = run(while: Self.isSpace)
-                let raw = run(while: Self.isValueByte) ?? bytes[index..<index]
-                let value = Self.trimmed(raw)
+                let fieldStart = index
+                _ = run(while: Self.isSpace)
+                let value = Self.trimmed(run(while: Self.isValueByte) ?? bytes[index..<index])
+                let field = bytes[fieldStart..<index]
                 guard take("\r\n") else { return nil }
-                // llhttp reads these two values itself and takes spaces after them, not tabs.
-                let hasTab = leading?.contains(Self.tab) == true || raw.contains(Self.tab)
+                // llhttp reads the next two values itself and takes spaces around them, not tabs.
                 if Self.matches(name, "content-length") {
-                    guard contentLength == nil, !hasTab, !value.isEmpty, value.count <= 5, value.allSatisfy(Self.isDigit) else { return nil }
+                    guard contentLength == nil, !field.contains(Self.tab), !value.isEmpty, value.count <= 5, value.allSatisfy(Self.isDigit) else {
+                        return nil
+                    }
                     contentLength = value.reduce(0) { $0 * 10 + Int($1 &- UInt8(ascii: "0")) }
                 } else if Self.matches(name, "transfer-encoding") || Self.matches(name, "expect") || Self.matches(name, "upgrade") {
                     return nil
                 } else if Self.matches(name, "connection") {
-                    guard !hasTab else { return nil }
+                    guard !field.contains(Self.tab) else { return nil }
                     if Self.matches(value, "close") {
                         head.closesConnection = true
                     } else if !Self.matches(value, "keep-alive") {
