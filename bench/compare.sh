@@ -5,7 +5,8 @@
 # Each server is pinned to the same CPUs (SERVER_CPUS, default 0) and nginx gets one worker per CPU there;
 # the generator runs on the other CPUs (BENCH_CPUS, default 1). Needs root only to install nginx.
 # HUB_FLAGS adds flags to StreamHub's command line (e.g. HUB_FLAGS="--socket-writes channel"); NCHAN_PING=20
-# makes nchan ping its viewers every 20 s as StreamHub does (by default it sends no pings).
+# makes nchan ping its viewers every 20 s as StreamHub does (by default it sends no pings). EVENT_LOGS=dir keeps
+# each run's --event-log there (when each event was sent and how late its slowest delivery was).
 #   RUNS=3 PRESETS="fan-out idle" bench/compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ NCHAN_PORT=${NCHAN_PORT:-18081}
 OUT=${OUT:-/tmp/streamhub-compare.jsonl}
 HUB_FLAGS=${HUB_FLAGS:-}
 NCHAN_PING=${NCHAN_PING:-0}
+EVENT_LOGS=${EVENT_LOGS:-}
 TOKEN=bench-token
 WORKERS=$(awk -F, '{ n = 0; for (i = 1; i <= NF; i++) { if ($i ~ /-/) { split($i, r, "-"); n += r[2] - r[1] + 1 } else n++ } print n }' <<< "$SERVER_CPUS")
 
@@ -36,6 +38,7 @@ wait_for_port() { for _ in $(seq 1 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2> 
 bench() { # label port pids preset
     local pid_flags=()
     for pid in $3; do pid_flags+=(--pid "$pid"); done
+    if [ -n "$EVENT_LOGS" ]; then mkdir -p "$EVENT_LOGS"; pid_flags+=(--event-log "$EVENT_LOGS/$4-$1-$run.txt"); fi
     taskset -c "$BENCH_CPUS" "$BIN/streamhub-bench" --preset "$4" --label "$1" --token "$TOKEN" "${pid_flags[@]}" \
         --ws-url "ws://127.0.0.1:$2/api/v1/streams/{stream}/ws" \
         --publish-url "http://127.0.0.1:$2/api/v1/streams/{stream}/events" | tee /dev/stderr | tail -1 >> "$OUT"

@@ -43,6 +43,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for missing deliveries after the last publish.") var drain = 5.0
     @Option(help: "Seconds after which the run stops, whatever it is doing.") var timeout = 180.0
     @Option(help: "Event loop threads for the viewers.") var threads = System.coreCount
+    @Option(help: "Write each event's send time and slowest delivery to this file (one line per event: seq, µs since the first send, µs).")
+    var eventLog: String?
 
     mutating func validate() throws {
         if let preset, Scenario.presets[preset] == nil {

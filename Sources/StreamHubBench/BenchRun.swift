@@ -64,6 +64,7 @@ struct BenchRun {
             result.publishFailures = published.failures
             let (viewers, receipts) = try await pool.collect()
             result.record(receipts: receipts, sentAt: published.sentAt)
+            if let path = command.eventLog { try EventLog.write(to: path, receipts: receipts, sentAt: published.sentAt) }
             result.record(viewers: viewers)
             if let cpuStart, let cpuEnd, result.deliveries > 0 {
                 result.cpuMicrosecondsPerDelivery = (cpuEnd.cpuSeconds - cpuStart.cpuSeconds) * 1e6 / Double(result.deliveries)
