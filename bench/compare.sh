@@ -35,11 +35,11 @@ ulimit -n 20000
 
 wait_for_port() { for _ in $(seq 1 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
 
-bench() { # label port pids preset
-    local pid_flags=()
-    for pid in $3; do pid_flags+=(--pid "$pid"); done
-    if [ -n "$EVENT_LOGS" ]; then mkdir -p "$EVENT_LOGS"; pid_flags+=(--event-log "$EVENT_LOGS/$4-$1-$run.txt"); fi
-    taskset -c "$BENCH_CPUS" "$BIN/streamhub-bench" --preset "$4" --label "$1" --token "$TOKEN" "${pid_flags[@]}" \
+bench() { # label port pids preset; the event log is named after the loop's $run
+    local flags=()
+    for pid in $3; do flags+=(--pid "$pid"); done
+    if [ -n "$EVENT_LOGS" ]; then mkdir -p "$EVENT_LOGS"; flags+=(--event-log "$EVENT_LOGS/$4-$1-$run.txt"); fi
+    taskset -c "$BENCH_CPUS" "$BIN/streamhub-bench" --preset "$4" --label "$1" --token "$TOKEN" "${flags[@]}" \
         --ws-url "ws://127.0.0.1:$2/api/v1/streams/{stream}/ws" \
         --publish-url "http://127.0.0.1:$2/api/v1/streams/{stream}/events" | tee /dev/stderr | tail -1 >> "$OUT"
 }
